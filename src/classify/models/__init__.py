@@ -1,0 +1,1 @@
+"""Model families behind one interface (:mod:`classify.models.base`)."""
