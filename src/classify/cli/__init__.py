@@ -1,0 +1,12 @@
+"""Command-line interface: one module per command, each a thin wrapper over one library function.
+
+Each command module does ``from classify.cli._app import app`` and registers itself with
+``@app.command(...)``; importing it here is what puts it on the CLI.
+"""
+
+from classify.cli._app import app
+
+# Command modules (imported for their registration side effect).
+from classify.cli import build_dataset  # noqa: E402,F401
+
+__all__ = ["app"]
