@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from classify.labeling import rule_report_markdown
+
 if TYPE_CHECKING:
     from classify.dataset import DatasetBuild
 
@@ -21,10 +23,6 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
-
-
-def _fmt(x: Any) -> str:
-    return f"{x:.3f}" if isinstance(x, float) else ("" if x is None else str(x))
 
 
 def render_card(build: "DatasetBuild") -> str:
@@ -48,12 +46,7 @@ def render_card(build: "DatasetBuild") -> str:
     taxonomy = _table(["label", "Türkçe", "definition"],
                       [[d.name, d.display_name, d.definition] for d in schema.labels])
 
-    rules = build.rule_report.get("rules", [])
-    rule_rows = [[r.get("name"), r.get("label"), r.get("polarity", ""), _fmt(r.get("coverage")),
-                  _fmt(r.get("overlaps")), _fmt(r.get("conflicts")), _fmt(r.get("accuracy"))] for r in rules]
-    summary = build.rule_report.get("summary", {})
-    summary_lines = "\n".join(f"- {k}: {_fmt(v)}" for k, v in summary.items())
-
+    rule_table = rule_report_markdown(build.rule_report)
     skipped = build.errors.skipped
     skipped_text = "None: every input record is in the dataset." if not skipped else "\n".join(
         [f"{len(skipped)} input records were skipped (see `build_report.json`):"]
@@ -92,9 +85,11 @@ Rule labels are weak labels: expect systematic errors where keywords mislead (se
 prefer gold labels for evaluation.
 
 ## Rule report
-{summary_lines}
+Per labelling rule: how many records it fired on (coverage), how often it fired together with another rule
+(overlaps) or with a rule for another label (conflicts), and its accuracy against gold labels where the input
+had them. The full report is in `rule_report.json`.
 
-{_table(["rule", "label", "polarity", "coverage", "overlaps", "conflicts", "accuracy (vs gold)"], rule_rows)}
+{rule_table}
 
 ## Near-duplicates and splits
 Syndicated copies of a story are clustered (MinHash over word 3-gram shingles, plus any `dup_group` the
