@@ -542,3 +542,12 @@ def test_undecodable_text_is_named_precisely(tmp_path: Path) -> None:
     assert [str(s) for s in report.skipped] == [
         f"{cut}:3: not valid UTF-16 (truncated data); rest of file not read"
     ]
+
+
+def test_presplit_record_without_text_takes_its_sentences(tmp_path):
+    path = tmp_path / "presplit.jsonl"
+    sentences = ["Balıkesir'de çocuk hizmetleri toplantısı yapıldı.", "İl Müdürü Emine Böçkün konuştu."]
+    path.write_text(json.dumps({"id": "p1", "sentences": sentences}, ensure_ascii=False) + "\n", encoding="utf-8")
+    (rec,) = list(read_records([path]))
+    assert rec.text == "\n".join(sentences)
+    assert rec.extra["sentences"] == sentences

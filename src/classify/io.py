@@ -22,6 +22,8 @@ Inputs
 
     A column or field ``text`` (or the one named by ``text_field``) is required; ``id``, ``url``, ``date``,
     ``title``, ``label`` and ``also`` are optional; any other field is kept in :attr:`RawRecord.extra`.
+    A JSON record with no text but a non-empty ``sentences`` list (pre-split input) takes the sentences,
+    one per line, as its text and keeps the list in ``extra["sentences"]``.
 
 Encodings
     UTF-8 (with or without BOM) and UTF-16/UTF-32 with a BOM are recognised directly; anything else is
@@ -388,6 +390,12 @@ def _check_not_binary(text: str) -> None:
 # --------------------------------------------------------------------------------------------------
 
 
+def _sentence_list(value: Any) -> bool:
+    """True for a non-empty list of strings with some text."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) for v in value) and any(
+        v.strip() for v in value)
+
+
 def _type_name(value: Any) -> str:
     return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
         type(value), type(value).__name__
@@ -510,6 +518,9 @@ class _Reader:
         except TypeError as e:
             self.problem(source, line, f"field '{idf}' must be a string or number, not {e}")
             return None
+        if tf not in obj and _sentence_list(obj.get("sentences")):
+            # pre-split input (e.g. sentence-level relevance annotations): the sentences are the text
+            obj = {**obj, tf: "\n".join(s.strip() for s in obj["sentences"])}
         if tf not in obj:
             fields = ", ".join(str(k) for k in list(obj)[:12]) or "none"
             self.problem(
