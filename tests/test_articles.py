@@ -7,6 +7,8 @@ corpus test reads ../shared/corpus/ and skips when it is absent; it never copies
 from __future__ import annotations
 
 import importlib.util
+import math
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,10 @@ from classify.articles import (
     Segment,
     default_config_path,
     parse_article,
+    scoring_inputs,
+    stage1_feature_names,
 )
+from classify.chrome_features import CONTEXT_FEATURES, KeywordIndex, context_matrix
 from classify.text import normalize
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,6 +82,30 @@ def test_seed_003_municipal_teasers_are_boilerplate_and_ministry_report_is_kept(
     assert "Belediyesi" not in art.text
     assert art.text.startswith("Aile ve Sosyal Hizmetler Bakanlığı 2024 yılında")
     assert art.text.endswith("fırsat sunmuş oldu.” dedi.")
+
+
+SUBHEADED_ARTICLE = """Meclis Genel Kurulu'nda bütçe görüşmeleri sırasında muhalefet milletvekilleri protesto gösterisi yaptı.
+Görüşmeler sırasında ellerindeki dövizleri kaldıran vekiller, kürsüye yaklaşarak slogan attı.
+Oturumu yöneten başkanvekili, salondaki gerginlik nedeniyle birleşime kısa bir ara verdi.
+"BEN DE SİZİ GÖRMEK İSTEMEM DOĞRUSU"
+Tepki gösteren konuşmacı, sırtını dönenlere sert sözlerle karşılık vererek eleştirilerini sürdürdü.
+Aranın ardından yeniden açılan oturumda tartışmalar uzun süre devam etti ve gece yarısını buldu.
+Cinsel istismar davasına ilişkin sözlerini hatırlatan yetkili, sürecin yakından izlendiğini anlattı.
+"DAVAYI EN BAŞINDAN BERİ TAKİP ETTİK"
+Mağdurun sağlık desteği, okuma yazma kursu ve psikolojik danışmanlık hizmetleri sağlandığını açıkladı.
+Ailesine düzenli ziyaretler yapıldığını belirten yetkili, avukat görevlendirildiğini de ekledi.
+"""
+
+
+def test_paragraphs_under_capitalised_subheadings_are_not_a_teaser_run() -> None:
+    # each paragraph shares few words with the lead (like seed 003's teasers), but the run holds the
+    # article's own subheadings in capitals: it is the article going on, not a list of other stories
+    art = parse_article(SUBHEADED_ARTICLE)
+    assert [s.kind for s in art.segments] == ["body"] * 10
+    data = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    data["topic"]["max_subheadings"] = 5  # without the guard the topic-shift rule would cut it
+    loose = parse_article(SUBHEADED_ARTICLE, rules=ChromeRules.from_dict(data))
+    assert [s.reason for s in loose.segments[3:]] == ["teaser_run"] * 7
 
 
 def test_seed_000_date_prefix_goes_to_date_and_rest_of_line_stays_body() -> None:
@@ -232,6 +261,168 @@ def test_doubled_teaser_inside_body_is_chrome() -> None:
     assert art.segments[1].reason == "doubled_teaser"
 
 
+BULLET_TEASERS = """Belediye, yaşlı vatandaşlar için evde bakım hizmetini ilçenin tüm mahallelerine genişletti. Hizmetten bu yıl 300 kişi yararlanacak.
+Evde bakım ekipleri haftada iki kez ziyaret yapıyor ve yaşlıların temel ihtiyaçlarını karşılıyor. Başvurular belediye binasında alınıyor.
+- Kırmızı bültenle aranan şüpheli Fethiye'de yakalandı
+- Palandöken'de kayak sezonu başladı
+- Trabzonspor'da yeni yönetim kurulu listesi açıklandı
+- Japonya'da içilebilir mayonez piyasaya sürüldü
+"""
+
+BULLET_LIST_IN_ARTICLE = """Aile ve Sosyal Hizmetler Bakanlığı, sosyal ekonomik destek ödemelerinin yeni tutarlarını açıkladı. Ödemeler ay sonunda hesaplara yatırılacak.
+Destekten yararlanmak için şu şartlardan birini taşımak gerekiyor:
+- Ekonomik yoksunluk nedeniyle korunmaya muhtaç duruma düşecek olanlar.
+- Bakım tedbiri kararı olup ailesi yanında desteklenebilecek çocuklar.
+- Yaş sınırını tamamlayıp sosyal hizmetlerden ayrılan, eğitime devam eden gençler.
+Başvurular il müdürlüklerine yapılabiliyor. Ayrıntılı bilgi Bakanlığın internet sitesinde yer alıyor.
+"""
+
+
+def test_bulleted_list_of_other_stories_is_a_teaser_list() -> None:
+    art = parse_article(BULLET_TEASERS)
+    teasers = [s for s in art.segments if s.text.startswith("- ")]
+    assert len(teasers) == 4
+    assert all((s.kind, s.role, s.reason) == ("boilerplate", "chrome", "teaser_list") for s in teasers)
+    assert [s.kind for s in art.segments[:2]] == ["body", "body"]
+
+
+def test_bulleted_list_introduced_by_the_article_stays_body() -> None:
+    # the same shape as a teaser list, but announced by "...:" and about the article
+    art = parse_article(BULLET_LIST_IN_ARTICLE)
+    assert [s.kind for s in art.segments] == ["body"] * 6
+
+
+def test_share_bar_and_newsroom_with_stray_punctuation() -> None:
+    page = (
+        "Huzurevinde kalan yaşlılar için bahar şenliği düzenlendi. Şenlikte müzik dinletisi yapıldı.\n"
+        "Twitter'da Paylaş Facebook'da Paylaş WhatsApp'da Paylaş\n"
+        "Huzurevi müdürü, etkinliğin her yıl tekrarlanacağını söyledi. Şenliğe aileler de katıldı.\n"
+        "HABER MERKEZİ?\n"
+        "Kayseri'de perşembe günü kurulacak semt pazarları belli oldu. Pazarlar sabah saatlerinde açılacak.\n"
+    )
+    art = parse_article(page)
+    segs = art.segments
+    assert (segs[1].role, segs[1].reason) == ("chrome", "share_bar")
+    assert [s.kind for s in (segs[0], segs[2])] == ["body", "body"]
+    assert (segs[3].role, segs[3].reason) == ("meta", "newsroom")  # "?" does not hide the byline
+    assert segs[4].kind == "boilerplate"  # below a closing byline: another story
+
+
+def _with_scorer(scorer: dict) -> ChromeRules:
+    data = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    data["scorer"] = scorer
+    return ChromeRules.from_dict(data, source="<test>")
+
+
+def test_enabled_scorer_redecides_structural_lines_from_config_weights() -> None:
+    # a hand-written one-feature scorer: a line with a service-box keyword is chrome, anything else body
+    rules = _with_scorer(
+        {
+            "enabled": True,
+            "threshold": 0.5,
+            "low_logit": 0.0,
+            "clip_logit": 8.0,
+            "stage1": {"features": ["kw_service"], "weights": [-10.0], "intercept": 5.0},
+        }
+    )
+    page = (
+        "Belediye, yaşlı vatandaşlara evde bakım hizmetini genişletti. Hizmetten bu yıl 300 kişi yararlanıyor.\n"
+        "Kayseri'de bugün hava durumu nasıl olacak? Meteoroloji sabah saatlerinde sağanak bekliyor, dedi.\n"
+        "Evde bakım ekipleri haftada iki kez ziyaret yapıyor. Başvurular belediye binasında alınıyor.\n"
+        "Paylaş\n"
+    )
+    off = parse_article(page)
+    assert [s.kind for s in off.segments[:3]] == ["body", "body", "body"]  # shipped config: scorer off
+    on = parse_article(page, rules=rules)
+    assert [(s.kind, s.reason) for s in on.segments[:3]] == [
+        ("body", "body_block"),
+        ("boilerplate", "scored_chrome"),
+        ("body", "body_block"),
+    ]
+    assert (on.segments[3].role, on.segments[3].reason) == ("chrome", "share_follow")  # rules stay final
+
+
+def test_scorer_two_stages_and_seed_003_teasers_stay_cut() -> None:
+    # stage 2 reads the stage-1 log-odds; a topic-shift cut (seed 003) is not re-decided by the scorer
+    rules = _with_scorer(
+        {
+            "enabled": True,
+            "threshold": 0.5,
+            "low_logit": 0.0,
+            "clip_logit": 8.0,
+            "stage1": {"features": ["prose"], "weights": [6.0], "intercept": -3.0},
+            "stage2": {"features": ["z", "z_prev"], "weights": [1.0, 0.0], "intercept": 0.0},
+        }
+    )
+    art = parse_article(seed("003"), rules=rules)
+    assert all(s.kind == "boilerplate" for s in art.segments if s.line >= 10)
+    assert art.text.startswith("Aile ve Sosyal Hizmetler Bakanlığı 2024 yılında")
+
+
+@pytest.mark.parametrize(
+    ("scorer_edit", "message"),
+    [
+        (lambda s: s["stage1"].__setitem__("features", ["no_such_feature"]), "no_such_feature"),
+        (lambda s: s["stage1"].__setitem__("weights", [1.0, 2.0]), "scorer.stage1"),
+        (lambda s: s.__setitem__("threshold", 1.5), "scorer.threshold"),
+        (lambda s: s["stage2"].__setitem__("features", ["kw_share"]), "scorer.stage2.features"),
+    ],
+)
+def test_scorer_config_is_validated(scorer_edit, message: str) -> None:
+    scorer = {
+        "enabled": True,
+        "threshold": 0.5,
+        "low_logit": 0.0,
+        "clip_logit": 8.0,
+        "stage1": {"features": ["prose"], "weights": [1.0], "intercept": 0.0},
+        "stage2": {"features": ["z"], "weights": [1.0], "intercept": 0.0},
+    }
+    scorer_edit(scorer)
+    with pytest.raises(ChromeConfigError, match=message):
+        _with_scorer(scorer)
+
+
+def test_shipped_scorer_weights_name_known_features() -> None:
+    rules = ChromeRules.load(None)
+    sc = rules.config.scorer
+    assert sc is not None and not sc.enabled  # fitted weights ship, switched off
+    assert set(sc.stage1.features) <= set(stage1_feature_names(rules))
+    assert sc.stage2 is not None and set(sc.stage2.features) <= set(CONTEXT_FEATURES)
+
+
+def test_keyword_groups_match_word_prefixes_only() -> None:
+    index = KeywordIndex([["paylaş", "hava durumu"], ["editör"]])
+    assert index.hits("haberi paylaşın") == [1.0, 0.0]
+    assert index.hits("yarın hava durumunu öğrenin") == [1.0, 0.0]
+    assert index.hits("genel yayın editörü") == [0.0, 1.0]
+    assert index.hits("sepaylaş havadurumu") == [0.0, 0.0]  # not at a word start / not the phrase
+
+
+def test_scoring_inputs_rows_are_the_feature_matrix_of_input_lines() -> None:
+    si = scoring_inputs(
+        PAGE, url="https://www.example.com/engelli-bireylere-yonelik-yeni-bakim-merkezi-acildi"
+    )
+    names = stage1_feature_names()
+    assert si.features.shape == (len(si.line_numbers), len(names))
+    lines = PAGE.split("\n")
+    scored_lines = [lines[i] for i, sc in zip(si.line_numbers, si.scored) if sc]
+    assert any(t.startswith("Kayseri'de engelli") for t in scored_lines)  # body paragraphs are scored
+    assert "Paylaş" not in scored_lines and "Kaynak: AA" not in scored_lines  # rules stay final
+    col = names.index("in_block")
+    body_row = si.line_numbers.index(next(i for i, t in enumerate(lines) if t.startswith("Kayseri'de")))
+    assert si.features[body_row, col] == 1.0
+
+
+def test_context_rows_follow_the_stage1_scores() -> None:
+    rows = context_matrix([2.0, -3.0, -1.0, 4.0], [0, 1, 1, 2], [True, True, False, True])
+    assert len(rows) == 4 and all(len(r) == len(CONTEXT_FEATURES) for r in rows)
+    col = {n: i for i, n in enumerate(CONTEXT_FEATURES)}
+    assert rows[1][col["z_prev"]] == 2.0 and rows[1][col["z_next"]] == -1.0
+    assert rows[1][col["low_run_log"]] == pytest.approx(math.log(3))  # a run of two low lines
+    assert rows[2][col["z_segment_mean"]] == pytest.approx(-2.0)
+    assert rows[2][col["rule_body"]] == 0.0
+
+
 # --------------------------------------------------------------------------------------------------
 # Config
 # --------------------------------------------------------------------------------------------------
@@ -285,28 +476,69 @@ def test_rules_are_data_a_new_chrome_phrase_needs_only_config() -> None:
 
 
 # --------------------------------------------------------------------------------------------------
-# Dev corpus (held-out part): figures must not regress
+# Dev corpus: figures must not regress
 # --------------------------------------------------------------------------------------------------
 
-# Regression guards: the held-out figures measured once at the end of development (body kept 98.6 %,
-# chrome dropped 45.3 %, meta out of body 92.9 %; benchmarks/chrome_eval.py) minus a small margin.
-# The chrome figure is far below the 85 % target: see the gaps in the chrome_eval report.
+# Regression guards for the shipped config (rules only; the learned scorer ships disabled), measured
+# with benchmarks/chrome_eval.py: all dev pages body kept 99.7 %, chrome dropped 85.0 %, meta out of
+# body 95.8 %; on the 'heldout' part of the earlier protocol 99.5 % / 67.2 %. Minus a small margin.
+MIN_BODY_KEPT = 0.985
+MIN_CHROME_DROPPED = 0.82
 MIN_HELDOUT_BODY_KEPT = 0.97
-MIN_HELDOUT_CHROME_DROPPED = 0.42
+MIN_HELDOUT_CHROME_DROPPED = 0.62
+
+
+def _chrome_eval():
+    spec = importlib.util.spec_from_file_location("chrome_eval", ROOT / "benchmarks" / "chrome_eval.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.mark.skipif(not (CORPUS / "dev_chrome.jsonl").is_file(), reason="dev corpus not available")
-def test_dev_corpus_heldout_keep_and_drop_rates() -> None:
-    spec = importlib.util.spec_from_file_location("chrome_eval", ROOT / "benchmarks" / "chrome_eval.py")
-    assert spec is not None and spec.loader is not None
-    chrome_eval = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(chrome_eval)
-    pages = [p for p in chrome_eval.load_pages() if p["part"] == "heldout"]
-    assert len(pages) > 100
-    res = chrome_eval.evaluate(pages, ChromeRules.load(None))
-    assert res["body_kept"] >= MIN_HELDOUT_BODY_KEPT, res["errors_by_reason"]
-    assert res["chrome_dropped"] >= MIN_HELDOUT_CHROME_DROPPED, res["errors_by_reason"]
+def test_dev_corpus_keep_and_drop_rates() -> None:
+    chrome_eval = _chrome_eval()
+    pages = chrome_eval.load_pages()
+    assert len(pages) > 400
+    rules = ChromeRules.load(None)
+    res = chrome_eval.evaluate(pages, rules)
+    assert res["body_kept"] >= MIN_BODY_KEPT, res["errors_by_reason"]
+    assert res["chrome_dropped"] >= MIN_CHROME_DROPPED, res["errors_by_reason"]
     assert res["meta_out_of_body"] >= 0.9
+    held = chrome_eval.evaluate([p for p in pages if p["part"] == "heldout"], rules)
+    assert held["body_kept"] >= MIN_HELDOUT_BODY_KEPT, held["errors_by_reason"]
+    assert held["chrome_dropped"] >= MIN_HELDOUT_CHROME_DROPPED, held["errors_by_reason"]
+
+
+@pytest.mark.skipif(not (CORPUS / "dev_chrome.jsonl").is_file(), reason="dev corpus not available")
+def test_scorer_fitted_on_some_sites_keeps_the_body_of_other_sites(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fit the scorer on the pages of some sites and parse the pages of the *other* sites with it.
+
+    A smoke test of the fitting path (features, both stages, threshold, config round trip) that also
+    guards against a scorer that throws away article text on unseen sites.
+    """
+    spec = importlib.util.spec_from_file_location("chrome_fit", ROOT / "benchmarks" / "chrome_fit.py")
+    assert spec is not None and spec.loader is not None
+    chrome_fit = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "chrome_fit", chrome_fit)  # its dataclasses look their module up
+    spec.loader.exec_module(chrome_fit)
+    chrome_eval = _chrome_eval()
+    pages = chrome_eval.load_pages()
+    sites = sorted({chrome_eval.site_of(p["url"]) for p in pages})
+    train_sites = set(sites[::2])
+    train = [p for p in pages if chrome_eval.site_of(p["url"]) in train_sites][:150]
+    test = [p for p in pages if chrome_eval.site_of(p["url"]) not in train_sites]
+    base = chrome_fit.base_config(CONFIG)
+    rules0 = chrome_fit.rules_with(base, None)
+    data = chrome_fit.collect(train, rules0)
+    scorer = chrome_fit.fit_scorer(data, chrome_fit.stage1_feature_names(rules0), chrome_fit.FitOptions())
+    rules = chrome_fit.rules_with(base, scorer)  # validated like a config file
+    assert rules.config.scorer is not None and rules.config.scorer.stage2 is not None
+    assert 0 < rules.config.scorer.threshold < 1
+    res = chrome_eval.evaluate(test, rules)
+    assert res["body_kept"] >= 0.97, res["errors_by_reason"]
+    assert res["chrome_dropped"] >= 0.6, res["errors_by_reason"]
 
 
 def test_given_title_marks_its_first_copy_as_title_and_later_copies_as_chrome() -> None:

@@ -15,10 +15,11 @@ loaded and validated by :class:`ChromeRules`; nothing here is site-specific):
    ``HABER MERKEZİ``), credits (``Kaynak: AA``) and datelines; chrome patterns catch share and comment
    prompts, cookie notices, breadcrumbs, tickers, teaser-list headers, URLs. A line a widget printed
    twice (``X X``), or a headline-like line repeated on the next line that shares nothing with the
-   page, is a teaser. Some rules are *closing*: once the body has started, such a line ends the
-   article (a trailing byline, ``Bir yanıt yazın``, ``İlginizi Çekebilir``) and everything below it
-   is boilerplate. Copies of the headline (a given title, or a headline-like line of the page head)
-   are chrome.
+   page, is a teaser; so is a run of bulleted headline-sized lines whose words occur nowhere else on
+   the page (``lists``: "- Palandöken'de kayak sezonu başladı", ...). Some rules are *closing*: once
+   the body has started, such a line ends the article (a trailing byline, ``Bir yanıt yazın``,
+   ``İlginizi Çekebilir``) and everything below it is boilerplate. Copies of the headline (a given
+   title, or a headline-like line of the page head) are chrome.
 2. **Body block.** Structure beats keywords: the article body is one contiguous run of long prose
    lines. Every line gets a score (prose and wrapped lines positive by length, headline-like and short
    lines slightly negative, meta lines and headline copies clearly negative) and the body is the run
@@ -31,21 +32,30 @@ loaded and validated by :class:`ChromeRules`; nothing here is site-specific):
    lines after the head's last separator (date line, headline copy) are body too (a first subheading).
 4. **Topic shift.** Teasers of other stories can be long prose (seed ``003``: a dozen municipal news
    items glued after a ministry report). A trailing run of at least ``topic.min_run`` lines that share
-   almost no word stems with the article above them, nor with each other, is cut off as teasers.
+   almost no word stems with the article above them, nor with each other, and holds none of the
+   article's own capitalised subheadings, is cut off as teasers.
 5. **Head and fields.** The first headline-like line above the body is the title - unless it is a
    lone first line right above the body with no evidence (chrome or a spot between, a copy below, the
    URL slug spelling it), which stays in the body and is only reported as :attr:`Article.title`. A
    prose line restating the title above the body is a "spot" (role ``title``). Meta lines fill
    :attr:`Article.date` (ISO when parseable) and :attr:`Article.byline`. A page whose head names a site
    page (comment rules, privacy policy: ``page`` rules) is all chrome.
+6. **Learned line scorer (optional, ``scorer.enabled``).** Lines placed by the structure of steps 2-4
+   (inside, before or after the block) can be re-decided by two small logistic regressions over
+   site-independent line features (:mod:`classify.chrome_features`); their weights are data in the
+   config, fitted by ``benchmarks/chrome_fit.py``. Title, meta and pattern-rule decisions stay final.
+   It ships **disabled**: under site-grouped cross-validation on the dev pages it changes the
+   body/chrome figures by a couple of lines either way while doubling the parse time (see
+   ``benchmarks/chrome_eval.py``), so it is kept ready for a larger annotated set.
 
 Speed matters (dataset building parses every article): precompiled regular expressions bucketed by
 line length, set operations on word stems, one linear scan per step; about 0.3 ms for a 1,400-character
-page on one core (see ``benchmarks/chrome_eval.py``).
+page on one core, about 0.6 ms with the scorer enabled (see ``benchmarks/chrome_eval.py``).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -55,9 +65,20 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlparse
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from classify.chrome_features import (
+    CONTEXT_FEATURES,
+    LINE_FEATURES,
+    KeywordIndex,
+    LinearModel,
+    context_matrix,
+    keyword_feature_names,
+    line_matrix,
+    segment_ids,
+)
 from classify.text import normalize, turkish_lower
 
 __all__ = [
@@ -65,9 +86,14 @@ __all__ = [
     "ChromeConfig",
     "ChromeConfigError",
     "ChromeRules",
+    "ScorerConfig",
+    "ScoringInputs",
     "Segment",
+    "StageModel",
     "default_config_path",
     "parse_article",
+    "scoring_inputs",
+    "stage1_feature_names",
 ]
 
 Kind = Literal["body", "boilerplate"]
@@ -219,6 +245,7 @@ class TopicConfig(_Strict):
     repeat_min_stems: int = Field(ge=1)
     repeat_containment_share: float = Field(gt=0, le=1)
     repeat_max_extra_stems: int = Field(ge=0)
+    max_subheadings: int = Field(default=0, ge=0)
 
 
 class TailConfig(_Strict):
@@ -227,12 +254,57 @@ class TailConfig(_Strict):
     min_overlap_caps: float = Field(ge=0, le=1)
 
 
+class ListsConfig(_Strict):
+    bullet: str
+    min_run: int = Field(ge=2)
+    max_chars: int = Field(gt=0)
+    max_overlap: float = Field(ge=0, le=1)
+
+    _check = field_validator("bullet")(_check_regex)
+
+
 class TitleConfig(_Strict):
     slug_min_share: float = Field(ge=0, le=1)
     min_chars: int = Field(ge=1)
     max_chars: int = Field(ge=1)
     min_words: int = Field(ge=1)
     spot_min_overlap: float = Field(ge=0, le=1)
+
+
+class StageModel(_Strict):
+    """One logistic-regression stage of the line scorer: a weight per named feature plus an intercept.
+
+    Weights are on the raw feature scale (``benchmarks/chrome_fit.py`` folds the standardisation in),
+    so scoring is one dot product. Feature names must be ones the code computes
+    (:data:`classify.chrome_features.LINE_FEATURES` plus ``kw_<group>`` for stage 1,
+    :data:`classify.chrome_features.CONTEXT_FEATURES` for stage 2).
+    """
+
+    features: list[str] = Field(min_length=1)
+    weights: list[float] = Field(min_length=1)
+    intercept: float
+
+    @model_validator(mode="after")
+    def _same_length(self) -> StageModel:
+        if len(self.features) != len(self.weights):
+            raise ValueError(
+                f"{len(self.features)} features but {len(self.weights)} weights: give one weight per feature"
+            )
+        if len(set(self.features)) != len(self.features):
+            raise ValueError("a feature is listed twice")
+        return self
+
+
+class ScorerConfig(_Strict):
+    """The learned line scorer (see :mod:`classify.chrome_features`), written by ``benchmarks/chrome_fit.py``."""
+
+    enabled: bool = True
+    threshold: float = Field(gt=0, lt=1)  #: a scored line is body when its stage-2 probability reaches this
+    low_logit: float  #: stage-1 log-odds below which a line counts as "low" in the stage-2 context features
+    clip_logit: float = Field(gt=0)  #: stage-1 log-odds are clipped to +-this before stage 2
+    stage1: StageModel
+    stage2: StageModel | None = None
+    fit: dict[str, Any] = Field(default_factory=dict)  #: provenance (pages, protocol, date); not used
 
 
 class ChromeConfig(_Strict):
@@ -251,6 +323,10 @@ class ChromeConfig(_Strict):
     tail: TailConfig
     topic: TopicConfig
     title: TitleConfig
+    lists: ListsConfig
+    #: keyword groups used as *features* of the line scorer (``kw_<group>``: the line contains a phrase)
+    line_keywords: dict[str, list[str]] = Field(default_factory=dict)
+    scorer: ScorerConfig | None = None
 
     @model_validator(mode="after")
     def _unique_names(self) -> ChromeConfig:
@@ -259,6 +335,20 @@ class ChromeConfig(_Strict):
             if rule.name in seen:
                 raise ValueError(f"rule name {rule.name!r} is used twice")
             seen.add(rule.name)
+        return self
+
+    @model_validator(mode="after")
+    def _known_features(self) -> ChromeConfig:
+        if self.scorer is None:
+            return self
+        known1 = set(LINE_FEATURES) | set(keyword_feature_names(list(self.line_keywords)))
+        unknown = [f for f in self.scorer.stage1.features if f not in known1]
+        if unknown:
+            raise ValueError(f"scorer.stage1.features: unknown feature(s) {unknown}")
+        if self.scorer.stage2 is not None:
+            unknown = [f for f in self.scorer.stage2.features if f not in CONTEXT_FEATURES]
+            if unknown:
+                raise ValueError(f"scorer.stage2.features: unknown feature(s) {unknown}")
         return self
 
 
@@ -347,6 +437,7 @@ class ChromeRules:
         self._sentence_end = re.compile(c.lines.sentence_end)
         self._fragment = re.compile(c.lines.fragment)
         self._period_end = re.compile(c.lines.period_end)
+        self._bullet = re.compile(c.lists.bullet)
         self._date_prefix = re.compile(c.date_prefix.pattern, re.IGNORECASE)
         self._meta = [(r, re.compile(r.pattern)) for r in c.meta]
         self._chrome = [(r, re.compile(r.pattern)) for r in c.chrome]
@@ -365,6 +456,19 @@ class ChromeRules:
         self._long_word = re.compile(rf"[^\W_]{{{c.tokens.min_chars},}}")
         if c.tokens.fold_ascii:
             self._stop = self._stop | {_fold(w) for w in self._stop}
+        # line scorer: keyword groups (lower-cased phrases) and the two linear stages
+        self._keywords = KeywordIndex(
+            [[" ".join(turkish_lower(normalize(k)).split()) for k in ks] for ks in c.line_keywords.values()]
+        )
+        self._stage1: LinearModel | None = None
+        self._stage2: LinearModel | None = None
+        if c.scorer is not None and c.scorer.enabled:
+            known = (*LINE_FEATURES, *keyword_feature_names(list(c.line_keywords)))
+            s1 = c.scorer.stage1
+            self._stage1 = LinearModel.build(s1.features, s1.weights, s1.intercept, known)
+            if c.scorer.stage2 is not None:
+                s2 = c.scorer.stage2
+                self._stage2 = LinearModel.build(s2.features, s2.weights, s2.intercept, CONTEXT_FEATURES)
 
     # -- loading ------------------------------------------------------------------------------------
 
@@ -556,6 +660,169 @@ def parse_article(
     segments (``text == ""``); an empty page yields no segments at all. Never raises on odd input.
     """
     rules = rules or ChromeRules.load(None)
+    rp = _rule_pass(text, id=id, title=title, url=url, date=date, rules=rules)
+    if rules._stage1 is not None and rp.lines:
+        _apply_scorer(rp, rules)
+    return rp.article
+
+
+#: segment reasons of the rule pass that come from the page structure: the lines the scorer decides
+#: (not "teaser_run": a topic-shift cut is kept as the rule decided it; on the dev pages it fires once,
+#: wrongly, so a scorer fitted there would learn to undo every such cut, seed 003's included)
+_STRUCTURAL_REASONS = frozenset({"body_block", "before_body", "after_body", "after_closing"})
+
+
+@dataclass
+class _RulePass:
+    """What the rule pass decided: the working lines, the article, the body block and lexical context."""
+
+    lines: list[_Line]
+    article: Article
+    start: int | None  #: first line position of the body block (``None``: no block)
+    end: int | None
+    title_stems: frozenset[str]  #: stems of the given or detected title
+    slug: frozenset[str]  #: stems of the URL path
+
+
+@dataclass
+class ScoringInputs:
+    """The rule-pass article and stage-1 feature rows of its lines (for fitting the scorer)."""
+
+    article: Article  #: the article as the rule pass alone decided it (scorer not applied)
+    line_numbers: list[int]  #: input line number (``text.split("\n")``) of each row of ``features``
+    features: np.ndarray  #: stage-1 feature matrix, columns as :func:`stage1_feature_names`
+    scored: np.ndarray  #: per row: True when parse_article lets the scorer decide it (else rule chrome)
+    segments: np.ndarray  #: per row: segment number (:func:`classify.chrome_features.segment_ids`)
+    rule_body: np.ndarray  #: per row: True when the rule pass put the line in the body
+
+
+def stage1_feature_names(rules: ChromeRules | None = None) -> tuple[str, ...]:
+    """Column names of the stage-1 feature matrix for ``rules`` (its keyword groups included)."""
+    rules = rules or ChromeRules.load(None)
+    return (*LINE_FEATURES, *keyword_feature_names(list(rules.config.line_keywords)))
+
+
+def scoring_inputs(
+    text: str,
+    *,
+    title: str | None = None,
+    url: str | None = None,
+    rules: ChromeRules | None = None,
+) -> ScoringInputs:
+    """Stage-1 features of the lines the scorer decides, computed exactly as :func:`parse_article` does.
+
+    Used by ``benchmarks/chrome_fit.py`` to fit the scorer; the rule pass is run without the scorer.
+    Rows cover the scored lines and the lines of pattern-rule chrome (``scored`` tells them apart).
+    """
+    rules = rules or ChromeRules.load(None)
+    rp = _rule_pass(text, title=title, url=url, rules=rules)
+    rows_at, rows = _stage1_rows(rp, rules, with_rule_chrome=True)
+    scored = set(_stage1_rows(rp, rules)[0])
+    x = np.asarray(rows, dtype=np.float64).reshape(len(rows), len(stage1_feature_names(rules)))
+    mask = np.array([i in scored for i in rows_at], dtype=bool)
+    ids = segment_ids(rp.lines)
+    segs = np.array([ids[i] for i in rows_at], dtype=np.int64)
+    kinds = {s.line: s.kind for s in rp.article.segments}
+    rule_body = np.array([kinds[rp.lines[i].idx] == "body" for i in rows_at], dtype=bool)
+    return ScoringInputs(rp.article, [rp.lines[i].idx for i in rows_at], x, mask, segs, rule_body)
+
+
+def _stage1_rows(
+    rp: _RulePass, rules: ChromeRules, *, with_rule_chrome: bool = False
+) -> tuple[list[int], list[list[float]]]:
+    """Positions of the scored lines and their stage-1 feature rows.
+
+    Scored lines: at least ``lines.short_chars`` long, and placed by the *structure* of the rule pass
+    (inside, before or after the body block, after a closing line, in a teaser run). Decisions of the
+    precise rules stay final: title and meta lines, pattern-rule chrome (share prompts, comment forms,
+    cookie text, ...), headline copies, teaser pairs and site pages. ``with_rule_chrome`` adds the
+    lines of that rule chrome as well (for fitting: they teach stage 1 what chrome looks like on every
+    site, though the scorer never overrides them).
+    """
+    lines = rp.lines
+    short = rules.config.lines.short_chars
+    segs = {s.line: s for s in rp.article.segments}
+    body: list[bool] = []
+    scored: list[int] = []
+    for i, ln in enumerate(lines):
+        seg = segs.get(ln.idx)
+        body.append(seg is not None and seg.kind == "body")
+        if seg is None or ln.n < short:
+            continue
+        if seg.reason in _STRUCTURAL_REASONS or (with_rule_chrome and seg.role == "chrome"):
+            scored.append(i)
+    if not scored:
+        return scored, []
+    rows = line_matrix(
+        lines,
+        scored,
+        body,
+        (rp.start, rp.end),
+        title_stems=rp.title_stems,
+        slug_stems=rp.slug,
+        keyword_hits=rules._keywords.hits,
+        short_chars=short,
+    )
+    return scored, rows
+
+
+def _apply_scorer(rp: _RulePass, rules: ChromeRules) -> None:
+    """Let the learned line scorer take the body/chrome decision of every scored line (in place).
+
+    A scored line becomes body when its stage-2 probability reaches ``scorer.threshold`` (reason
+    ``scored_body`` where the rule pass had said chrome) and chrome otherwise (reason ``scored_chrome``
+    where the rule pass had said body). A short body line (under ``lines.short_chars``, not scored)
+    follows the scored lines around it: it leaves the body when the nearest scored line above and the
+    nearest below (those that exist) are both chrome.
+    """
+    sc = rules.config.scorer
+    assert sc is not None and rules._stage1 is not None
+    scored, rows = _stage1_rows(rp, rules)
+    if not scored:
+        return
+    z = rules._stage1.logits(rows)
+    if rules._stage2 is not None:
+        c = sc.clip_logit
+        ids = segment_ids(rp.lines)
+        zc = [min(c, max(-c, v)) for v in z]
+        segs0 = {s.line: s for s in rp.article.segments}
+        rule_body = [segs0[rp.lines[i].idx].kind == "body" for i in scored]
+        z = rules._stage2.logits(context_matrix(zc, [ids[i] for i in scored], rule_body, sc.low_logit))
+    cut = math.log(sc.threshold / (1.0 - sc.threshold))
+    lines = rp.lines
+    segs = {s.line: s for s in rp.article.segments}
+    keep: dict[int, bool] = {}
+    for pos, zi in zip(scored, z, strict=True):
+        seg = segs[lines[pos].idx]
+        is_body = zi >= cut
+        keep[pos] = is_body
+        if is_body and seg.kind != "body":
+            seg.kind, seg.role, seg.reason = "body", "body", "scored_body"
+        elif not is_body and seg.kind == "body":
+            seg.kind, seg.role, seg.reason = "boilerplate", "chrome", "scored_chrome"
+    # short body lines follow their scored neighbours
+    for i, ln in enumerate(lines):
+        if i in keep:
+            continue
+        seg = segs.get(ln.idx)
+        if seg is None or seg.kind != "body":
+            continue
+        above = next((keep[p] for p in reversed(scored) if p < i), None)
+        below = next((keep[p] for p in scored if p > i), None)
+        if above is not True and below is not True and (above is not None or below is not None):
+            seg.kind, seg.role, seg.reason = "boilerplate", "chrome", "scored_context"
+
+
+def _rule_pass(
+    text: str,
+    *,
+    id: str = "",
+    title: str | None = None,
+    url: str | None = None,
+    date: str | None = None,
+    rules: ChromeRules,
+) -> _RulePass:
+    """Steps 1-5 of the module docstring: line rules, headline copies, body block, edges, roles."""
     cfg = rules.config
     lc = cfg.lines
 
@@ -585,9 +852,11 @@ def parse_article(
         _classify_line(ln, rules)
 
     if not lines:
-        return Article(id=id, title=title, date=date or found_date, byline=None, url=url, segments=[])
+        art = Article(id=id, title=title, date=date or found_date, byline=None, url=url, segments=[])
+        return _RulePass(lines, art, None, None, frozenset(), frozenset())
 
     _mark_duplicates(lines, rules)
+    _mark_teaser_lists(lines, rules)
 
     # -- 2. headline copies -----------------------------------------------------------------------
     title_key = turkish_lower(normalize(title)) if title else None
@@ -634,15 +903,19 @@ def parse_article(
             start = end = None
 
     # -- 5. assign roles ---------------------------------------------------------------------------
-    return _assemble(
+    art, start, end = _assemble(
         lines, start, end, rules, id=id, title=title, url=url, date=date or found_date, slug=slug
     )
+    if not title_stems and art.title:
+        title_stems = rules.stems(turkish_lower(art.title))
+    return _RulePass(lines, art, start, end, title_stems, slug)
 
 
 def _classify_line(ln: _Line, rules: ChromeRules) -> None:
     """Line-level decisions and features that need no context."""
     lc = rules.config.lines
     key, t = ln.key, ln.text
+    ln.stems = rules.stems(key)  # for every line: the scorer compares lines with their neighbours
     hit = rules.match_meta(key)
     if hit is not None:
         rule, m = hit
@@ -692,7 +965,6 @@ def _classify_line(ln: _Line, rules: ChromeRules) -> None:
         and lc.min_headline_words <= len(words) <= lc.max_headline_words
         and not t.endswith((":", ",", ";"))
     )
-    ln.stems = rules.stems(key)
 
 
 def _mark_duplicates(lines: list[_Line], rules: ChromeRules) -> None:
@@ -722,6 +994,38 @@ def _mark_duplicates(lines: list[_Line], rules: ChromeRules) -> None:
         if not st or len(st & rest) / len(st) <= thr:
             for ln in (lines[i], lines[i + 1]):
                 ln.role, ln.reason = "chrome", "duplicated_teaser"
+
+
+def _mark_teaser_lists(lines: list[_Line], rules: ChromeRules) -> None:
+    """A run of bulleted headline-sized lines about other things is a teaser list (``lists``).
+
+    "Other things": on average less than ``lists.max_overlap`` of an item's word stems occur anywhere
+    else on the page (the rest of the page is the article, its headline, its chrome). A list right
+    after a line ending in ":" is the article's own ("... şu şartlardan birini taşımak gerekiyor:").
+    """
+    lc = rules.config.lists
+    m = len(lines)
+    i = 0
+    while i < m:
+        j = i
+        while (
+            j < m
+            and lines[j].role is None
+            and lines[j].n <= lc.max_chars
+            and rules._bullet.match(lines[j].text) is not None
+        ):
+            j += 1
+        introduced = i > 0 and lines[i - 1].text.endswith(":")  # "... şu şartlar gerekiyor:"
+        if j - i >= lc.min_run and not introduced:
+            rest: set[str] = set()
+            for k, ln in enumerate(lines):
+                if k < i or k >= j:
+                    rest |= ln.stems
+            shares = [len(ln.stems & rest) / len(ln.stems) if ln.stems else 0.0 for ln in lines[i:j]]
+            if sum(shares) / len(shares) < lc.max_overlap:
+                for ln in lines[i:j]:
+                    ln.role, ln.reason = "chrome", "teaser_list"
+        i = max(j, i + 1)
 
 
 def _mark_repeats(lines: list[_Line], rules: ChromeRules, title_key: str | None) -> None:
@@ -879,7 +1183,9 @@ def _topic_shift(
     share at most ``max_mean_overlap`` of their stems with the article above, and (c) consecutive run
     lines share on average at most ``max_adjacent_overlap`` (each is about something else). Real
     paragraphs keep the story's names and nouns and hang together, so they fail (a)-(c). The article
-    above must have ``min_article_lines`` prose lines. The earliest valid split wins.
+    above must have ``min_article_lines`` prose lines, and (d) the run may hold at most
+    ``max_subheadings`` headline-like lines in capitals: those are the article's own subheadings
+    ("BEN DE SİZİ GÖRMEK İSTEMEM DOĞRUSU"), never a teaser. The earliest valid split wins.
     """
     t = cfg.topic
     judged = [
@@ -887,6 +1193,16 @@ def _topic_shift(
     ]
     if len(judged) < t.min_run + t.min_article_lines:
         return None
+    # the article's own subheadings (headline-like lines in capitals) from each judged line to the end
+    subheadings = [0] * len(judged)
+    count = 0
+    nxt = end
+    for pos in range(len(judged) - 1, -1, -1):
+        for i in range(judged[pos], nxt + 1):
+            ln = lines[i]
+            count += ln.role is None and ln.headline and ln.shouting
+        nxt = judged[pos] - 1
+        subheadings[pos] = count
     # mean overlap of consecutive judged lines, for every suffix of ``judged``
     adj = [len(lines[b].stems & lines[a].stems) / len(lines[b].stems) for a, b in pairwise(judged)]
     vocab: set[str] = set(extra)
@@ -900,7 +1216,11 @@ def _topic_shift(
             if len(st & vocab) / len(st) <= t.max_mean_overlap:
                 mean_above = sum(len(lines[i].stems & vocab) / len(lines[i].stems) for i in tail) / len(tail)
                 mean_adj = sum(adj[pos:]) / max(1, len(adj) - pos)
-                if mean_above <= t.max_mean_overlap and mean_adj <= t.max_adjacent_overlap:
+                if (
+                    mean_above <= t.max_mean_overlap
+                    and mean_adj <= t.max_adjacent_overlap
+                    and subheadings[pos] <= t.max_subheadings
+                ):
                     return k
         prev = judged[pos - 1] if pos else start - 1
         for i in range(prev + 1, k + 1):  # everything up to k joins the article above
@@ -932,8 +1252,11 @@ def _assemble(
     url: str | None,
     date: str | None,
     slug: frozenset[str] = frozenset(),
-) -> Article:
-    """Turn the per-line decisions and the body block into segments and article fields."""
+) -> tuple[Article, int | None, int | None]:
+    """Turn the per-line decisions and the body block into segments and article fields.
+
+    Returns the article and the final body block (``start``/``end`` after the title decision).
+    """
     cfg = rules.config
     segs: list[Segment] = []
     found_title: str | None = None
@@ -1032,7 +1355,7 @@ def _assemble(
             segs.append(Segment(ln.text, "body" if role == "body" else "boilerplate", role, reason, ln.idx))
     if title_pos is not None and title is None:
         found_title = lines[title_pos].text
-    return Article(
+    art = Article(
         id=id,
         title=title if title is not None else found_title,
         date=date or meta_date,
@@ -1040,3 +1363,4 @@ def _assemble(
         url=url,
         segments=segs,
     )
+    return art, start, end
