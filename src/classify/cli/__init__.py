@@ -8,5 +8,11 @@ from classify.cli._app import app
 
 # Command modules (imported for their registration side effect).
 from classify.cli import build_dataset  # noqa: E402,F401
+from classify.cli import summarize  # noqa: E402,F401
+from classify.cli import train  # noqa: E402,F401
+from classify.cli import evaluate  # noqa: E402,F401
+from classify.cli import predict  # noqa: E402,F401
+from classify.cli import compare  # noqa: E402,F401
+from classify.cli import publish  # noqa: E402,F401
 
 __all__ = ["app"]

@@ -1,0 +1,402 @@
+"""Tests for classify.models.transformer: a tiny BERT fine-tuned offline on the five seed articles.
+
+The tiny model (WordPiece vocabulary trained on the seeds, hidden 32, 2 layers) is trained once per module;
+every test reuses the saved directory. Nothing touches the Hugging Face Hub (conftest sets HF_HUB_OFFLINE).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from classify.models import load_model
+from classify.models.base import ModelInfo
+from classify.models.transformer import (
+    FastPathDisagreesError,
+    ModelNotAvailableError,
+    TransformerClassifier,
+    TransformerConfig,
+    aggregate_logits,
+    compare_predictions,
+    export_onnx,
+    split_windows,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: Primary labels of the five seed pages (read from their content, see the corpus guidelines).
+SEED_LABELS = {
+    "000_5d7abf124fa395bf": "family_year",  # monthly meeting centred on the Aile Yılı programme
+    "001_5ed527992e4e52b2": "child_services",  # Çocuk İlk Kabul ve Değerlendirme Birimi
+    "002_a15e888e3a1cd478": "other_social",  # Sosyal Hizmet Merkezleri' general work
+    "003_58e9cd0e09e78c8b": "other_social",  # ministry-wide report on cooperation with social partners
+    "004_3a93c37a198977af": "party_politics",  # AK Parti Sosyal Politikalar Başkanlığı meeting
+}
+
+TINY = {
+    "scratch": {"vocab_size": 2000, "min_frequency": 1, "hidden_size": 32, "num_layers": 2, "num_heads": 2,
+                "intermediate_size": 64, "dropout": 0.0},
+    "max_length": 128,
+    "stride": 32,
+    "learning_rate": 5e-3,
+    "epochs": 1,
+    "batch_size": 4,
+    "warmup_ratio": 0.0,
+}
+
+
+#: A few one-line Turkish news items per label (written for these tests) to go with the seeds.
+SHORT_NEWS = [
+    ("child_services", "Koruyucu aile olmak isteyenlere il müdürlüğünde bilgilendirme toplantısı yapıldı."),
+    ("child_services", "Çocuk Evleri Sitesinde kalan çocuklar için karne şenliği düzenlendi."),
+    ("family_year", "Aile Yılı kapsamında evlilik öncesi eğitim programına çiftler katıldı."),
+    ("family_year", "Aile ve Nüfus On Yılı eylem planı Ankara'da tanıtıldı."),
+    ("disability_care", "Evde bakım maaşı ödemeleri engelli vatandaşların hesaplarına yatırıldı."),
+    ("disability_care", "Huzurevinde kalan yaşlılar için bayram programı düzenlendi."),
+    ("party_politics", "CHP milletvekili bakanlığın sosyal yardım politikasını soru önergesiyle eleştirdi."),
+    ("party_politics", "İYİ Parti il başkanlığı kadın kolları kongresini yaptı."),
+    ("unrelated", "Galatasaray deplasmanda son dakika golüyle kazandı."),
+    ("unrelated", "Aile hekimi randevu sistemi yeni yılda değişiyor."),
+    ("unrelated", "Hafta sonu hava sıcaklıkları mevsim normallerinin üzerinde seyredecek."),
+]
+
+
+def _first_paragraph(text: str) -> str:
+    """A short piece of an article that fits one 128-token window (so plain truncation reads all of it)."""
+    para = next(p for p in text.split("\n") if len(p.split()) > 8)
+    return " ".join(para.split()[:40])
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    """Tiny models run fastest on one thread (and leave the other core to parallel test runs)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def seeds(seed_texts: dict[str, str]) -> tuple[list[str], list[str]]:
+    names = sorted(SEED_LABELS)
+    return [seed_texts[n] for n in names], [SEED_LABELS[n] for n in names]
+
+
+@pytest.fixture(scope="module")
+def trained(seeds: tuple[list[str], list[str]], tmp_path_factory: pytest.TempPathFactory):
+    """One short epoch of fine-tuning on the seeds (validated on them too), saved to a directory."""
+    texts, labels = seeds
+    clf = TransformerClassifier.from_config(TINY, seed=7)
+    clf.fit(texts, labels, eval_texts=texts, eval_labels=labels)
+    model_dir = clf.save(tmp_path_factory.mktemp("tiny") / "model")
+    return clf, model_dir
+
+
+# -- long texts -------------------------------------------------------------------------------------
+
+
+def test_chunk_windows_cover_every_token_with_the_configured_overlap() -> None:
+    ids = list(range(3000))
+    windows = split_windows(ids, 126, long_text="chunk", stride=32)
+    assert all(len(w) == 126 for w in windows)  # the last window is aligned to the end, so it is full
+    assert windows[0][0] == 0 and windows[-1][-1] == 2999
+    assert sorted(set().union(*map(set, windows))) == ids
+    for a, b in itertools.pairwise(windows[:-1]):  # the last window is aligned to the end instead
+        assert a[-32:] == b[:32]  # consecutive windows share exactly `stride` tokens
+
+
+def test_head_tail_and_head_keep_one_window() -> None:
+    ids = list(range(1000))
+    (head_tail,) = split_windows(ids, 510, long_text="head_tail", head_tokens=128)
+    assert head_tail == list(range(128)) + list(range(1000 - 382, 1000))
+    assert split_windows(ids, 510, long_text="head") == [list(range(510))]
+    assert split_windows([5, 6], 510, long_text="chunk", stride=100) == [[5, 6]]
+    assert split_windows([], 510) == [[]]
+
+
+def test_aggregate_logits_mean_and_max_per_article() -> None:
+    logits = np.array([[1.0, 0.0], [3.0, -2.0], [0.5, 0.5]])
+    doc = np.array([0, 0, 1])
+    assert aggregate_logits(logits, doc, 2, "mean").tolist() == [[2.0, -1.0], [0.5, 0.5]]
+    assert aggregate_logits(logits, doc, 2, "max").tolist() == [[3.0, 0.0], [0.5, 0.5]]
+    with pytest.raises(ValueError, match="aggregation"):
+        aggregate_logits(logits, doc, 2, "median")
+
+
+def test_a_3000_token_article_is_read_whole_when_chunking(trained, seeds) -> None:
+    clf, model_dir = trained
+    texts, _ = seeds
+    body = "\n".join(texts)
+    tokenizer = clf.tokenizer
+    while len(tokenizer(body, add_special_tokens=False, verbose=False)["input_ids"]) < 3000:
+        body += "\n" + "\n".join(texts)
+    ending = "\nAK Parti il başkanlığı kongresinde sosyal politikalar başkanı yeniden seçildi."
+    article = body + ending
+    n_tokens = len(tokenizer(article, add_special_tokens=False, verbose=False)["input_ids"])
+    assert n_tokens >= 3000
+
+    chunked = TransformerClassifier.load(model_dir)
+    assert chunked.config.long_text == "chunk"
+    windows, _ = chunked._window_encoder().encode([article])
+    content = [w[1:-1] for w in windows]  # drop [CLS] ... [SEP]
+    all_ids = tokenizer(article, add_special_tokens=False, verbose=False)["input_ids"]
+    assert content[0] == all_ids[:126] and content[-1] == all_ids[-126:]
+    assert chunked.count_windows([article]) == [len(windows)] and len(windows) >= 3000 // 126
+    # Every token is seen: changing only the last sentence moves the chunked prediction ...
+    changed = body + "\nÇocuk Evleri Sitesi'nde koruyucu aile olmak isteyenlere eğitim verildi."
+    p = chunked.predict_proba([article, changed])
+    assert np.abs(p[0] - p[1]).max() > 0
+    # ... whereas head truncation never sees the ending.
+    head = TransformerClassifier.load(model_dir).with_backend("torch")
+    head.config = head.config.model_copy(update={"long_text": "head"})
+    q = head.predict_proba([article, changed])
+    np.testing.assert_array_equal(q[0], q[1])
+
+
+# -- training, saving, reloading --------------------------------------------------------------------
+
+
+def test_saved_directory_is_plain_transformers_plus_classify_json(trained, seeds) -> None:
+    clf, model_dir = trained
+    names = {p.name for p in model_dir.iterdir()}
+    assert {"model.safetensors", "config.json", "tokenizer.json", "classify.json"} <= names
+    assert not any(n.endswith((".bin", ".pt", ".pkl")) for n in names)
+    config = json.loads((model_dir / "config.json").read_text())
+    assert config["id2label"] == {str(i): name for i, name in enumerate(sorted(set(seeds[1])))}
+    info = ModelInfo.read(model_dir)
+    assert info.kind == "transformer" and info.labels == clf.labels
+    assert info.config["model"]["scratch"]["hidden_size"] == 32 and info.config["model"]["name"] is None
+    training = info.extra["training"]
+    assert training["precision"] == "fp32" and training["device"] == "cpu"  # no mixed precision without a GPU
+    assert training["train_windows"] > len(seeds[0])  # long seeds were chunked for training too
+    assert training["history"][-1]["eval_macro_f1"] == training["best_eval_macro_f1"]
+    assert {"torch", "transformers", "tokenizers"} <= set(info.versions)
+
+
+def test_fresh_process_plain_transformers_and_classify_predict_give_identical_probabilities(
+        trained, seeds, tmp_path: Path) -> None:
+    """Saved once; reloaded in a fresh process by bare transformers APIs, then by `classify predict`."""
+    from classify.predict import Predictor
+
+    clf, model_dir = trained
+    pages = [{"id": f"seed{i}", "text": _first_paragraph(t)} for i, t in enumerate(seeds[0])]
+    records = tmp_path / "pages.jsonl"
+    records.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pages), encoding="utf-8")
+    # what the model reads for each page (chrome stripped, headline + body), as `classify predict` builds it
+    model_inputs = Predictor(clf).inputs([(p["text"], None, None) for p in pages])
+    assert clf.count_windows(model_inputs) == [1] * len(pages)  # one window: truncation reads it all too
+    expected = clf.predict_proba(model_inputs)
+    assert not np.allclose(expected, expected[0])  # the pages really get different probabilities
+
+    inputs = tmp_path / "model_inputs.json"
+    inputs.write_text(json.dumps(model_inputs, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "predictions.jsonl"
+    script = textwrap.dedent(f"""
+        import json, sys, torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        model = AutoModelForSequenceClassification.from_pretrained({str(model_dir)!r}).eval()
+        tok = AutoTokenizer.from_pretrained({str(model_dir)!r})
+        texts = json.load(open({str(inputs)!r}, encoding="utf-8"))
+        with torch.no_grad():
+            enc = tok(texts, padding=True, truncation=True, max_length=128, return_tensors="pt")
+            probs = model(**enc).logits.softmax(-1).tolist()
+        labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        json.dump({{"labels": labels, "probs": probs}}, sys.stdout)
+        # now the command line, in this same fresh process (classify was not imported until here)
+        from classify.cli import app
+        app(["predict", "--model", {str(model_dir)!r}, {str(records)!r}, "--output", {str(out)!r},
+             "--jobs", "1"], standalone_mode=False)
+    """)
+    run = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=180,
+                         env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert run.returncode == 0, run.stderr
+    plain = json.loads(run.stdout)
+    assert plain["labels"] == clf.labels
+    np.testing.assert_allclose(np.array(plain["probs"]), expected, atol=1e-5)
+
+    predicted = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in predicted] == [p["id"] for p in pages]
+    cli = np.array([[r["scores"][name] for name in clf.labels] for r in predicted])
+    np.testing.assert_allclose(cli, expected, atol=1e-6)  # the CLI rounds to 6 decimals
+    np.testing.assert_allclose(np.array(plain["probs"]), cli, atol=1e-5)
+
+    reloaded = load_model(model_dir)  # the registry dispatches on classify.json's kind
+    assert isinstance(reloaded, TransformerClassifier)
+    np.testing.assert_allclose(reloaded.predict_proba(model_inputs), expected, atol=1e-6)
+
+
+def test_classify_train_evaluate_compare_with_the_tiny_config(seed_texts, tmp_path: Path) -> None:
+    """`classify train/evaluate/compare` run unchanged with configs/bert-tiny.yaml (shrunk by overrides)."""
+    from typer.testing import CliRunner
+
+    from classify.cli import app
+
+    rows = [{"id": name, "text": seed_texts[name], "label": label} for name, label in SEED_LABELS.items()]
+    rows += [{"id": f"s{i}", "text": text, "label": label} for i, (label, text) in enumerate(SHORT_NEWS)]
+    data = tmp_path / "labelled.jsonl"
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    runner = CliRunner()
+    shrink = ["--model.epochs", "1", "--model.scratch.hidden_size", "32", "--model.scratch.intermediate_size",
+              "64", "--model.scratch.vocab_size", "1500", "--model.scratch.min_frequency", "1"]
+    reports = []
+    for name, config in (("bert-tiny", "bert-tiny.yaml"), ("tfidf", "tfidf.yaml")):
+        extra = shrink if name == "bert-tiny" else ["--model.min_df", "1"]
+        result = runner.invoke(app, ["train", "--config", str(ROOT / "configs" / config), "--data", str(data),
+                                     "--output", str(tmp_path / name), "--no-progress", *extra])
+        assert result.exit_code == 0, result.output
+        report = tmp_path / f"report-{name}"
+        result = runner.invoke(app, ["evaluate", "--model", str(tmp_path / name), "--data", str(data),
+                                     "--report", str(report), "--no-progress"])
+        assert result.exit_code == 0, result.output
+        assert json.loads((report / "metrics.json").read_text())
+        reports.append(str(report))
+    info = ModelInfo.read(tmp_path / "bert-tiny")
+    assert info.kind == "transformer" and info.config["model"]["scratch"]["hidden_size"] == 32
+    assert info.config["data"]["view"] == "body"  # the whole training config travels with the model
+    result = runner.invoke(app, ["compare", *reports, "--output", str(tmp_path / "comparison.md")])
+    assert result.exit_code == 0, result.output
+    assert "bert-tiny" in result.output and "tfidf" in result.output
+
+
+def test_shipped_configs_validate() -> None:
+    from classify.config import load_config
+
+    bert = load_config(ROOT / "configs" / "bert.yaml")
+    assert bert.model.name == "dbmdz/bert-base-turkish-cased" and bert.model.scratch is None
+    assert bert.model.max_length == 512 and bert.model.long_text == "chunk"
+    tiny = load_config(ROOT / "configs" / "bert-tiny.yaml")
+    assert tiny.model.name is None and tiny.model.scratch is not None
+    assert tiny.model.long_text == bert.model.long_text and tiny.model.aggregate == bert.model.aggregate
+
+
+def test_load_refuses_labels_that_do_not_match_the_weights(trained, tmp_path: Path) -> None:
+    _, model_dir = trained
+    target = tmp_path / "model"
+    shutil.copytree(model_dir, target)
+    info = json.loads((target / "classify.json").read_text(encoding="utf-8"))
+    info["labels"] = list(reversed(info["labels"]))
+    (target / "classify.json").write_text(json.dumps(info), encoding="utf-8")
+    with pytest.raises(ValueError, match="do not match config.json's id2label"):
+        TransformerClassifier.load(target)
+
+
+def test_early_stopping_on_validation_macro_f1(seeds) -> None:
+    texts, labels = seeds
+    short = [_first_paragraph(t) for t in texts]
+    cfg = {**TINY, "learning_rate": 1e-9, "epochs": 4, "early_stopping_patience": 1}
+    clf = TransformerClassifier(cfg, seed=3).fit(short, labels, eval_texts=short, eval_labels=labels)
+    training = clf.info.extra["training"]
+    # macro-F1 cannot move at this learning rate: epoch 2 brings no improvement, so training stops there
+    assert training["epochs_run"] == 2.0
+    assert [round(h["epoch"]) for h in training["history"]] == [1, 2]
+
+
+def test_validation_labels_unseen_in_training_are_left_out(seeds) -> None:
+    texts, labels = seeds
+    short = [_first_paragraph(t) for t in texts]
+    clf = TransformerClassifier({**TINY, "epochs": 1}).fit(
+        short, labels, eval_texts=short[:2] + ["Huzurevinde yaşlılara bayram ziyareti yapıldı."],
+        eval_labels=labels[:2] + ["disability_care"])
+    training = clf.info.extra["training"]
+    assert training["eval_articles"] == 2 and training["eval_dropped_labels"] == {"disability_care": 1}
+    assert "disability_care" not in clf.labels
+
+
+# -- fast CPU inference -----------------------------------------------------------------------------
+
+
+def test_onnx_int8_export_agrees_and_becomes_the_default(trained, seeds, tmp_path: Path) -> None:
+    clf, model_dir = trained
+    target = tmp_path / "model"
+    shutil.copytree(model_dir, target)
+    texts = seeds[0] + [_first_paragraph(t) for t in seeds[0]]
+    report = export_onnx(target, texts)
+    assert report["backend"] == "onnx-int8" and report["argmax_agreement"] == 1.0
+    assert report["max_abs_prob_diff"] < 0.02
+    assert (target / "onnx" / "model_int8.onnx").is_file() and (target / "onnx" / "model.onnx").is_file()
+    fast = load_model(target)
+    assert fast.config.backend == "onnx-int8" and fast.model is None  # ONNX Runtime only, no torch weights
+    np.testing.assert_allclose(fast.predict_proba(texts), clf.predict_proba(texts), atol=0.02)
+    fp32 = TransformerClassifier.load(target, backend="onnx")
+    np.testing.assert_allclose(fp32.predict_proba(texts), clf.predict_proba(texts), atol=1e-5)
+    # re-saving a loaded fast model keeps its exports
+    resaved = fast.save(tmp_path / "resaved")
+    assert (resaved / "onnx" / "model_int8.onnx").is_file()
+
+
+def test_export_refuses_a_fast_path_that_disagrees(trained, seeds, tmp_path: Path) -> None:
+    _, model_dir = trained
+    target = tmp_path / "model"
+    shutil.copytree(model_dir, target)
+    before = sorted(p.name for p in target.iterdir())
+    with pytest.raises(FastPathDisagreesError, match="left unchanged"):
+        export_onnx(target, seeds[0], min_agreement=1.01)  # an impossible bar
+    assert sorted(p.name for p in target.iterdir()) == before
+
+
+def test_torch_int8_backend_agrees(trained, seeds) -> None:
+    clf, model_dir = trained
+    fast = TransformerClassifier.load(model_dir, backend="torch-int8")
+    report = compare_predictions(clf.predict_proba(seeds[0]), fast.predict_proba(seeds[0]))
+    assert report["argmax_agreement"] == 1.0 and report["max_abs_prob_diff"] < 0.02
+
+
+def test_onnx_backend_without_export_says_how_to_create_it(trained, seeds) -> None:
+    _, model_dir = trained
+    with pytest.raises(FileNotFoundError, match="export_onnx"):
+        TransformerClassifier.load(model_dir, backend="onnx-int8").predict_proba(seeds[0][:1])
+
+
+# -- configuration and errors -----------------------------------------------------------------------
+
+
+def test_config_errors_name_the_field() -> None:
+    with pytest.raises(ValidationError, match="either model.name .* or model.scratch"):
+        TransformerConfig(name="dbmdz/bert-base-turkish-cased", scratch={})
+    with pytest.raises(ValidationError, match="stride"):
+        TransformerConfig(max_length=128, stride=100)
+    with pytest.raises(ValidationError, match="learning_rat"):
+        TransformerConfig(learning_rat=1e-5)
+    with pytest.raises(ValidationError, match="num_heads"):
+        TransformerConfig(scratch={"hidden_size": 30, "num_heads": 4})
+    assert TransformerConfig().name == "dbmdz/bert-base-turkish-cased"
+
+
+def test_missing_model_offline_gives_an_actionable_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With HF_HUB_OFFLINE=1 an uncached Hub id fails at once with the three ways to fix it."""
+    from huggingface_hub import constants
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)  # huggingface_hub reads the variable at import
+    with pytest.raises(ModelNotAvailableError) as caught:
+        TransformerClassifier({"name": "classify-tests/no-such-turkish-bert"}).fit(
+            ["Koruyucu aile eğitimi verildi.", "Parti kongresi yapıldı."], ["child_services", "party_politics"])
+    message = str(caught.value)
+    assert "'classify-tests/no-such-turkish-bert' is not in the local Hugging Face cache" in message
+    assert "HF_HUB_OFFLINE is set" in message
+    assert "connect to the internet and unset HF_HUB_OFFLINE" in message
+    assert "hf download classify-tests/no-such-turkish-bert" in message
+    assert "point model.name at a local directory" in message
+
+
+def test_missing_local_directory_is_reported_as_such(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotAvailableError, match="looks like a local path"):
+        TransformerClassifier({"name": str(tmp_path / "nowhere")}).fit(["a b", "c d"], ["x", "y"])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelNotAvailableError, match="is a directory but not a loadable model"):
+        TransformerClassifier({"name": str(tmp_path / "empty")}).fit(["a b", "c d"], ["x", "y"])
