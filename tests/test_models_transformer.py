@@ -157,8 +157,10 @@ def test_a_3000_token_article_is_read_whole_when_chunking(trained, seeds) -> Non
     all_ids = tokenizer(article, add_special_tokens=False, verbose=False)["input_ids"]
     assert content[0] == all_ids[:126] and content[-1] == all_ids[-126:]
     assert chunked.count_windows([article]) == [len(windows)] and len(windows) >= 3000 // 126
-    # Every token is seen: changing only the last sentence moves the chunked prediction ...
+    # Every token is seen: changing only the last sentence moves the chunked prediction (mean aggregation,
+    # so that any window's change shows; with max it shows only where that window holds a class maximum) ...
     changed = body + "\nÇocuk Evleri Sitesi'nde koruyucu aile olmak isteyenlere eğitim verildi."
+    chunked.config = chunked.config.model_copy(update={"aggregate": "mean"})
     p = chunked.predict_proba([article, changed])
     assert np.abs(p[0] - p[1]).max() > 0
     # ... whereas head truncation never sees the ending.
@@ -293,6 +295,19 @@ def test_load_refuses_labels_that_do_not_match_the_weights(trained, tmp_path: Pa
     (target / "classify.json").write_text(json.dumps(info), encoding="utf-8")
     with pytest.raises(ValueError, match="do not match config.json's id2label"):
         TransformerClassifier.load(target)
+
+
+def test_fine_tune_from_a_local_directory_with_a_new_label_set(trained, seeds) -> None:
+    """model.name may be a local directory (here the saved tiny model): the pretrained path, offline."""
+    _, model_dir = trained
+    texts, _ = seeds
+    short = [_first_paragraph(t) for t in texts]
+    new_labels = ["about_children", "other", "other", "other", "about_parties"]
+    cfg = {k: v for k, v in TINY.items() if k != "scratch"} | {"name": str(model_dir)}
+    clf = TransformerClassifier(cfg, seed=5).fit(short, new_labels)
+    assert clf.labels == ["about_children", "about_parties", "other"]
+    assert clf.model.config.id2label == {0: "about_children", 1: "about_parties", 2: "other"}
+    assert clf.predict_proba(short).shape == (5, 3)
 
 
 def test_early_stopping_on_validation_macro_f1(seeds) -> None:
