@@ -415,3 +415,23 @@ def test_missing_local_directory_is_reported_as_such(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(ModelNotAvailableError, match="is a directory but not a loadable model"):
         TransformerClassifier({"name": str(tmp_path / "empty")}).fit(["a b", "c d"], ["x", "y"])
+
+
+def test_export_onnx_cli_adds_the_fast_path(tmp_path, seeds_dir):
+    """`classify export-onnx` on a tiny trained model: agreement checked, backend switched, predict uses it."""
+    import json as _json
+
+    from typer.testing import CliRunner
+
+    from classify.cli import app
+
+    runner = CliRunner()
+    model_dir = tmp_path / "bert-tiny"
+    result = runner.invoke(app, ["train", "--config", str(ROOT / "configs" / "bert-tiny.yaml"), "--data",
+                                 str(seeds_dir), "--output", str(model_dir), "--model.epochs", "1"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["export-onnx", "--model", str(model_dir), str(seeds_dir), "--min-agreement", "0.8"])
+    assert result.exit_code == 0, result.output
+    info = _json.loads((model_dir / "classify.json").read_text(encoding="utf-8"))
+    assert (model_dir / "onnx" / "model_int8.onnx").is_file()
+    assert _json.dumps(info).count("onnx-int8") >= 1
