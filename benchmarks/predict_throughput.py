@@ -4,7 +4,7 @@ Run: python benchmarks/predict_throughput.py [--n 20000] [--config configs/tfidf
 (needs ../shared/corpus/dev.jsonl; scratch files go to benchmarks/_work/, which git ignores).
 
 1. Replicates the dev corpus to N articles with fresh ids (JSONL) and builds a dataset from it with
-   `classify build-dataset` (timed, reported; it is the lead's builder, not part of training).
+   `classify build-dataset --labels <the config's taxonomy>` (timed, reported; not part of training).
 2. Trains with `classify train --config CONFIG --data DATASET` in a fresh process: wall time from process
    start to the saved model, plus the fit time the model records.
 3. Predicts the N articles with `classify predict --model MODEL INPUT --output OUT.jsonl` in a fresh process,
@@ -15,7 +15,8 @@ Run: python benchmarks/predict_throughput.py [--n 20000] [--config configs/tfidf
    carry words the model never saw (the replicated corpus otherwise has no unseen words at all).
 
 Figures depend on what else runs on the machine: the load average at the start of each run is recorded.
-Writes benchmarks/results/predict_throughput.json.
+Writes benchmarks/results/predict_throughput.json (predict_throughput_<variant>.json for
+configs/tfidf-<variant>.yaml).
 """
 
 from __future__ import annotations
@@ -91,8 +92,8 @@ def check_output(path: Path, n: int) -> None:
         raise SystemExit(f"{path}: {len(ids)} records, expected {n} in input order")
 
 
-def predict_runs(model: Path, data: Path, n: int, repeat: int, jobs: int | None) -> dict:
-    out = WORK / "predict_out.jsonl"
+def predict_runs(model: Path, data: Path, n: int, repeat: int, jobs: int | None, work: Path) -> dict:
+    out = work / "predict_out.jsonl"
     runs = []
     for _ in range(repeat):
         args = ["predict", "--model", str(model), str(data), "--output", str(out)]
@@ -127,34 +128,40 @@ def main() -> None:
     args = parser.parse_args()
     n = args.n
     name = Path(args.config).stem
-    labelled = replicate(n, WORK / f"bench_{n}_labelled.jsonl", fields=("id", "url", "text", "label"))
-    data = replicate(n, WORK / f"bench_{n}.jsonl")
-    dataset = WORK / f"bench_{n}_dataset"
+    work = WORK / "predict_throughput"  # own scratch folder: other benchmarks use WORK/bench_* too
+    labelled = replicate(n, work / f"bench_{n}_labelled.jsonl", fields=("id", "url", "text", "label"))
+    data = replicate(n, work / f"bench_{n}.jsonl")
+    dataset = work / f"bench_{n}_dataset"
+    sys.path.insert(0, str(ROOT / "src"))
+    from classify.config import load_config
+
+    labels = load_config(args.config).data.labels  # the taxonomy the config trains on (e.g. with other_social)
     print(f"building a dataset of {n} articles ...", flush=True)
-    build = run_cli(["build-dataset", str(labelled), "--output", str(dataset), "--no-progress"])
+    build = run_cli(["build-dataset", str(labelled), "--output", str(dataset), "--no-progress"]
+                    + (["--labels", labels] if labels else []))
     print(f"training {name} on it ...", flush=True)
-    model = WORK / f"bench_model_{name}"
+    model = work / f"model_{name}"
     train = run_cli(["train", "--config", args.config, "--data", str(dataset), "--output", str(model), "--no-progress"])
     info = json.loads((model / "classify.json").read_text(encoding="utf-8"))
 
     results = {}
     for jobs in args.jobs:
         print(f"predicting {n} articles (jobs={jobs or 'default'}) ...", flush=True)
-        results[f"jobs={jobs or 'default'}"] = predict_runs(model, data, n, args.repeat, jobs or None)
+        results[f"jobs={jobs or 'default'}"] = predict_runs(model, data, n, args.repeat, jobs or None, work)
 
     unseen = None
     if not args.skip_half:
         rows = dev_records()
-        half = WORK / "bench_half.jsonl"
+        half = work / "bench_half.jsonl"
         with half.open("w", encoding="utf-8") as fh:
             for row in rows[::2]:
                 fh.write(json.dumps({k: row.get(k) for k in ("id", "url", "text", "label")}, ensure_ascii=False) + "\n")
-        half_model = WORK / f"bench_model_{name}_half"
+        half_model = work / f"model_{name}_half"
         run_cli(["train", "--config", args.config, "--data", str(half), "--output", str(half_model), "--no-progress"])
         print(f"predicting {n} articles with a model that saw half of the pages ...", flush=True)
-        unseen = predict_runs(half_model, data, n, args.repeat, None)
+        unseen = predict_runs(half_model, data, n, args.repeat, None, work)
 
-    save("predict_throughput", {
+    save("predict_throughput" if name == "tfidf" else f"predict_throughput_{name.removeprefix('tfidf-')}", {
         "articles": n,
         "config": str(Path(args.config).relative_to(ROOT)) if Path(args.config).is_relative_to(ROOT) else args.config,
         "view": info["config"]["data"]["view"],

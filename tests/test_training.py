@@ -68,7 +68,8 @@ def _row(id: str, label: str | None, chrome: str = "", group: str | None = None)
 
 
 def test_training_examples_add_chrome_and_drop_unknown_labels() -> None:
-    config = load_config(CONFIG, {"train.chrome_min_chars": 10, "train.chrome_weight": 0.25})
+    config = load_config(CONFIG, {"data.view": "body", "train.chrome_examples": True, "train.chrome_min_chars": 10,
+                                  "train.chrome_weight": 0.25})
     rows = [_row("a", "child_services", chrome="Yorum yazın · Paylaş · Diğer haberler"),
             _row("b", "party_politics", group="g1"), _row("c", "other_social")]
     ex = training_examples(rows, config, ["child_services", "party_politics", "unrelated"], "unrelated")

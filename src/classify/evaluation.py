@@ -458,7 +458,7 @@ def _plot_reliability(m: dict[str, Any], path: Path) -> None:
     ax.set_xlabel("top-class probability")
     ax.set_ylabel("accuracy")
     ax.set_title(f"Reliability diagram (ECE = {m['ece']:.3f})")
-    ax.legend(loc="upper left")
+    ax.legend(loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

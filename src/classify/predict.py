@@ -54,13 +54,16 @@ class PredictSummary:
     threshold: float = 0.5
     seconds: float = 0.0
     jobs: int = 1
+    reject_labels: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         rate = self.written / self.seconds if self.seconds > 0 else float("nan")
         counts = ", ".join(f"{k} {v}" for k, v in sorted(self.label_counts.items(), key=lambda kv: -kv[1]))
         out = (f"Predicted {self.written} records in {self.seconds:.1f} s ({rate:.0f}/s, {self.jobs} "
                f"process{'es' if self.jobs > 1 else ''}) -> {self.output}\n  labels: {counts or '-'}; "
-               f"uncertain (top probability < {self.threshold:.2f}): {self.uncertain}")
+               f"uncertain (top probability < {self.threshold:.2f}"
+               + (f" or most like {'/'.join(self.reject_labels)}" if self.reject_labels else "")
+               + f"): {self.uncertain}")
         if self.skipped:
             out += f"\n  skipped {len(self.skipped)} records: " + "; ".join(str(s) for s in self.skipped[:5])
             if len(self.skipped) > 5:
@@ -70,7 +73,7 @@ class PredictSummary:
     def to_dict(self) -> dict[str, Any]:
         return {"output": self.output, "read": self.read, "written": self.written, "uncertain": self.uncertain,
                 "label_counts": self.label_counts, "threshold": self.threshold, "seconds": self.seconds,
-                "jobs": self.jobs, "skipped": [str(s) for s in self.skipped]}
+                "jobs": self.jobs, "reject_labels": self.reject_labels, "skipped": [str(s) for s in self.skipped]}
 
 
 class Predictor:
@@ -219,7 +222,8 @@ def predict_files(
         raise ValueError(f"threshold must lie in [0, 1], got {threshold}")
     jobs = _default_jobs() if jobs is None else max(1, int(jobs))
     report = ErrorReport()
-    summary = PredictSummary(output=str(output), threshold=threshold, jobs=jobs)
+    summary = PredictSummary(output=str(output), threshold=threshold, jobs=jobs,
+                             reject_labels=list(predictor.space.reject))
     records = read_records([str(p) for p in inputs], text_field=text_field, id_field=id_field,
                            on_error=on_error, report=report)  # type: ignore[arg-type]
 

@@ -280,6 +280,17 @@ def _csr(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int, data: np.
     return m
 
 
+def _distinct(values: np.ndarray, counts: bool = False):  # type: ignore[no-untyped-def]
+    """Sorted distinct values (and how often each occurs): one sort, cheaper than np.unique here."""
+    s = np.sort(values)
+    if s.size == 0:
+        return (s, np.zeros(0, dtype=np.int64)) if counts else s
+    starts = np.flatnonzero(np.concatenate(([True], s[1:] != s[:-1])))
+    if not counts:
+        return s[starts]
+    return s[starts], np.diff(np.concatenate((starts, [s.size])))
+
+
 def _idf(df: np.ndarray, n_docs: int) -> np.ndarray:
     """sklearn's smoothed idf: ``log((1 + n) / (1 + df)) + 1``."""
     return np.log((1.0 + n_docs) / (1.0 + df)) + 1.0
@@ -438,6 +449,23 @@ class TurkishTfidfVectorizer(TransformerMixin, BaseEstimator):
                                   dtype=np.int64, count=len(texts))
         return _Tokens(ids[keep], doc[keep], len(texts), oov_words, n_title)
 
+    def _tokenize_fit(self, texts: Sequence[str]) -> _Tokens:
+        """Tokenise the training batch; every distinct word becomes a lexicon entry (ids in first-seen
+        order, returned as ``oov_words``), with two C-level passes instead of a per-token loop."""
+        tokens = _SEP.join(texts).encode("utf-8", "ignore").split()
+        words = [w for w in dict.fromkeys(tokens) if w != _SENTINEL]
+        lexicon = dict(zip(words, range(len(words))))
+        lexicon[_SENTINEL] = -2
+        ids = np.fromiter(map(lexicon.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        boundary = ids == -2
+        doc = np.cumsum(boundary)
+        keep = ~boundary
+        n_title = None
+        if self.title_weight > 0:
+            n_title = np.fromiter((len(t[:t.find("\n")].split()) if "\n" in t else 0 for t in texts),
+                                  dtype=np.int64, count=len(texts))
+        return _Tokens(ids[keep], doc[keep], len(texts), words, n_title)
+
     # -- fit ----------------------------------------------------------------------------------------
 
     def fit(self, X: Any, y: Any = None) -> TurkishTfidfVectorizer:
@@ -454,7 +482,7 @@ class TurkishTfidfVectorizer(TransformerMixin, BaseEstimator):
             del self.__dict__[key]
         n = len(texts)
         # every distinct training word gets a lexicon id (df 1 included: its n-grams still count)
-        tok = self._tokenize(texts, {_SENTINEL: -2}, 0)
+        tok = self._tokenize_fit(texts)
         words = tok.oov_words
         n_lex = len(words)
         ids, doc = tok.ids, tok.doc
@@ -468,7 +496,7 @@ class TurkishTfidfVectorizer(TransformerMixin, BaseEstimator):
         if w is not None:
             parts = []
             if w[0] == 1:
-                df = np.bincount(np.unique(doc * n_lex + ids) % n_lex, minlength=n_lex) if n_lex else np.zeros(0, int)
+                df = np.bincount(_distinct(doc * n_lex + ids) % n_lex, minlength=n_lex) if n_lex else np.zeros(0, int)
                 kept = np.flatnonzero((df >= self.min_df) & (df <= max_docs))
                 word_columns[kept] = np.arange(kept.size)
                 parts.append(df[kept])
@@ -476,8 +504,8 @@ class TurkishTfidfVectorizer(TransformerMixin, BaseEstimator):
                 same = doc[1:] == doc[:-1]
                 keys = (ids[:-1] * n_lex + ids[1:])[same]
                 pair_doc = doc[1:][same]
-                uniq_keys = np.unique(pair_doc * (n_lex * n_lex) + keys) % (n_lex * n_lex) if keys.size else keys
-                cand, df2 = np.unique(uniq_keys, return_counts=True)
+                uniq_keys = _distinct(pair_doc * (n_lex * n_lex) + keys) % (n_lex * n_lex) if keys.size else keys
+                cand, df2 = _distinct(uniq_keys, counts=True)
                 ok = (df2 >= self.min_df) & (df2 <= max_docs)
                 bigram_keys = cand[ok]
                 parts.append(df2[ok])
@@ -494,22 +522,26 @@ class TurkishTfidfVectorizer(TransformerMixin, BaseEstimator):
                                        self.char_edges_only)
             uniq, first, inverse = np.unique(grams.hash, return_index=True, return_inverse=True)
             pieces = _csr(grams.word, inverse.ravel(), n_lex, uniq.size)
-            counts = _csr(doc, ids, n, n_lex) @ pieces
+            # counts over all n-grams, once: their columns give document frequencies, and the kept
+            # columns are the training matrix's character block (no second product)
+            counts = self._word_matrix(tok, self._lead_weights(tok), n_lex) @ pieces
             df = np.bincount(counts.indices, minlength=uniq.size)
             kept = np.flatnonzero((df >= self.min_df) & (df <= max_docs))
             self.char_hashes_ = uniq[kept]  # sorted: np.unique sorts and ``kept`` is increasing
             self.char_vocabulary_ = _join_strings([grams.string(i) for i in first[kept].tolist()])
             self.pieces_ = pieces[:, kept].tocsr()
             self.char_idf_ = _idf(df[kept], n)
+            char_counts = counts[:, kept].tocsr()
         else:
             self.char_hashes_ = np.zeros(0, np.uint64)
             self.char_vocabulary_ = np.zeros(0, np.uint8)
             self.pieces_ = sp.csr_matrix((n_lex, 0))
             self.char_idf_ = np.zeros(0)
+            char_counts = None
         self.n_lexicon_ = n_lex
         n_title_cols = self.word_idf_.size if self.title_weight > 0 and self.word_ngram_range is not None else 0
         self.n_features_out_ = int(self.word_idf_.size + n_title_cols + self.char_idf_.size)
-        blocks = self._blocks(tok)
+        blocks = self._blocks(tok, char_counts)
         return sp.hstack(blocks, format="csr") if len(blocks) > 1 else blocks[0]
 
     # -- transform ----------------------------------------------------------------------------------
@@ -522,17 +554,32 @@ class TurkishTfidfVectorizer(TransformerMixin, BaseEstimator):
         blocks = self._blocks(tok)
         return sp.hstack(blocks, format="csr") if len(blocks) > 1 else blocks[0]
 
-    def _blocks(self, tok: _Tokens) -> list[sp.csr_matrix]:
+    @staticmethod
+    def _positions(tok: _Tokens) -> np.ndarray:
+        """Each token's position within its document."""
+        sizes = np.bincount(tok.doc, minlength=tok.n_docs)
+        return np.arange(tok.ids.size) - (np.cumsum(sizes) - sizes)[tok.doc]
+
+    def _lead_weights(self, tok: _Tokens) -> np.ndarray | None:
+        """Per-token count weights (``lead_weight`` for the first ``lead_tokens`` of a document), or None."""
+        if self.lead_tokens > 0 and self.lead_weight != 1.0:
+            return np.where(self._positions(tok) < self.lead_tokens, float(self.lead_weight), 1.0)
+        return None
+
+    def _word_matrix(self, tok: _Tokens, weight: np.ndarray | None, n_cols: int | None = None) -> sp.csr_matrix:
+        """Documents x words, built directly (tokens are in document order); a repeated word stays several
+        entries, which a matrix product sums."""
+        data = np.ones(tok.ids.size) if weight is None else weight
+        indptr = np.concatenate(([0], np.cumsum(np.bincount(tok.doc, minlength=tok.n_docs))))
+        cols = self.n_lexicon_ if n_cols is None else n_cols
+        return sp.csr_matrix((data, tok.ids, indptr), shape=(tok.n_docs, cols))
+
+    def _blocks(self, tok: _Tokens, char_counts: sp.csr_matrix | None = None) -> list[sp.csr_matrix]:
         n_lex = self.n_lexicon_
         ids, doc, n = tok.ids, tok.doc, tok.n_docs
         known = ids < n_lex
-        weight = None
-        pos = None
-        if (self.lead_tokens > 0 and self.lead_weight != 1.0) or tok.n_title is not None:
-            sizes = np.bincount(doc, minlength=n)
-            pos = np.arange(ids.size) - (np.cumsum(sizes) - sizes)[doc]
-        if self.lead_tokens > 0 and self.lead_weight != 1.0:
-            weight = np.where(pos < self.lead_tokens, float(self.lead_weight), 1.0)
+        pos = self._positions(tok) if tok.n_title is not None else None
+        weight = self._lead_weights(tok)
         out: list[sp.csr_matrix] = []
         w = self.word_ngram_range
         if w is not None:
@@ -565,15 +612,12 @@ class TurkishTfidfVectorizer(TransformerMixin, BaseEstimator):
             if tok.n_title is not None and self.title_weight > 0:
                 out.append(self._title_block(tok, pos, known))
         if self.char_ngram_range is not None:
-            # documents x words (tokens are in document order, so the CSR is built directly; repeated
-            # words stay separate entries, which the product sums) times words x n-grams
-            data = np.ones(ids.size) if weight is None else weight
-            indptr = np.concatenate(([0], np.cumsum(np.bincount(doc, minlength=n))))
-            pieces = self.pieces_
-            if tok.oov_words:
-                pieces = sp.vstack([pieces, self._oov_pieces(tok)], format="csr")
-            words = sp.csr_matrix((data, ids, indptr), shape=(n, pieces.shape[0]))
-            block = _weight(words @ pieces, self.char_idf_, self.sublinear_tf)
+            if char_counts is None:  # documents x words times words x n-grams
+                pieces = self.pieces_
+                if tok.oov_words:
+                    pieces = sp.vstack([pieces, self._oov_pieces(tok)], format="csr")
+                char_counts = self._word_matrix(tok, weight, pieces.shape[0]) @ pieces
+            block = _weight(char_counts, self.char_idf_, self.sublinear_tf)
             if self.char_weight != 1.0:
                 block.data *= self.char_weight
             out.append(block)
