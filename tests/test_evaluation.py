@@ -250,3 +250,15 @@ def test_dev_corpus_half_split(dev_records: list[dict], tmp_path: Path) -> None:
     report = evaluate_model(model, path, report_dir=tmp_path / "r")
     assert report.metrics["macro_f1"] >= 0.85
     assert report.data["out_of_taxonomy"]["uncertain_rate"] >= 0.6
+
+
+def test_macro_average_ignores_labels_absent_from_gold_and_predictions() -> None:
+    """Five seed pages cover four labels: a perfect fit must score macro-F1 1.0, not 0.8."""
+    labels = ["child_services", "disability_care", "family_year", "party_politics", "unrelated"]
+    refs = [0, 1, 1, 2, 3]
+    out = load_metric("classification").compute(predictions=refs, references=refs, labels=labels)
+    assert out["macro_f1"] == pytest.approx(1.0)
+    assert out["per_class"]["unrelated"]["support"] == 0
+    preds = [0, 1, 0, 2, 4]  # a wrong 'unrelated' prediction brings the label into the average
+    out = load_metric("classification").compute(predictions=preds, references=refs, labels=labels)
+    assert out["macro_f1"] == pytest.approx(f1_score(refs, preds, average="macro", zero_division=0))

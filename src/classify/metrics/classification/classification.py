@@ -109,12 +109,15 @@ def classification_metrics(
     f1 = _safe_div(2 * precision * recall, precision + recall)
     n = int(ref.size)
     weights = support / n if n else np.zeros(k)
+    # Macro averages run over the labels that occur in the references or the predictions, as
+    # scikit-learn's do by default: a label absent from both has no defined F1 and must not count as 0.
+    present = (support + predicted) > 0
     out: dict[str, Any] = {
         "accuracy": float(tp.sum() / n) if n else 0.0,
-        "macro_f1": float(f1.mean()) if k else 0.0,
+        "macro_f1": float(f1[present].mean()) if present.any() else 0.0,
         "weighted_f1": float((f1 * weights).sum()),
-        "macro_precision": float(precision.mean()) if k else 0.0,
-        "macro_recall": float(recall.mean()) if k else 0.0,
+        "macro_precision": float(precision[present].mean()) if present.any() else 0.0,
+        "macro_recall": float(recall[present].mean()) if present.any() else 0.0,
         "per_class": {
             label: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
                     "support": int(support[i])}
