@@ -623,3 +623,31 @@ def test_allow_patterns_cover_what_both_families_save(staged: Path) -> None:
     for name in ("pytorch_model.bin", "model.pkl", "modeling_custom.py", "weights.pt", "run.sh"):
         assert not _allowed(name), name
     assert "*.py" not in HUB_ALLOW_PATTERNS
+
+
+def test_publish_a_model_with_a_reject_label(tmp_path, seeds_dir):
+    """A model that learnt `other_social` only to abstain: its report (five labels) is accepted, the card says so."""
+    from typer.testing import CliRunner
+
+    from classify.cli import app
+
+    runner = CliRunner()
+    root = Path(__file__).resolve().parents[1]
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"id": "002_a15e888e3a1cd478", "label": "other_social"}\n'
+                    '{"id": "003_58e9cd0e09e78c8b", "label": "other_social"}\n', encoding="utf-8")
+    steps = [
+        ["build-dataset", str(seeds_dir), "--labels", str(root / "configs" / "labels-extended.yaml"),
+         "--gold", str(gold), "--output", str(tmp_path / "ds")],
+        ["train", "--config", str(root / "configs" / "tfidf.yaml"), "--data", str(tmp_path / "ds"),
+         "--output", str(tmp_path / "m")],
+        ["evaluate", "--model", str(tmp_path / "m"), "--data", str(tmp_path / "ds"), "--split", "all",
+         "--report", str(tmp_path / "rep")],
+        ["publish", "--model", str(tmp_path / "m"), "--repo-id", "org/reject", "--out", str(tmp_path / "pub"),
+         "--eval", str(tmp_path / "rep")],
+    ]
+    for args in steps:
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, (args[0], result.output)
+    card = (tmp_path / "pub" / "README.md").read_text(encoding="utf-8")
+    assert "Reject label(s) `other_social`" in card

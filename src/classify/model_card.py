@@ -94,6 +94,18 @@ class CardFacts:
     dataset_id: str | None = None
     weights_files: list[str] = field(default_factory=list)
 
+    @property
+    def output_labels(self) -> list[str]:
+        """The labels the model reports: its training labels less any reject labels (``other_social``)."""
+        from classify.models import OutputSpace
+
+        return OutputSpace.from_labels(self.info.labels, self.reject_labels).labels
+
+    @property
+    def reject_labels(self) -> list[str]:
+        """Classes learnt only to recognise out-of-taxonomy news; never reported (pages flagged uncertain)."""
+        return list((self.info.extra or {}).get("reject_labels") or [])
+
 
 # --------------------------------------------------------------------------------------------------
 # Collecting facts
@@ -344,7 +356,9 @@ def collect_facts(
     """
     model_dir = Path(model_dir)
     info = ModelInfo.read(model_dir)
-    labels = list(info.labels)
+    from classify.models import OutputSpace
+
+    labels = OutputSpace.from_labels(info.labels, (info.extra or {}).get("reject_labels") or []).labels
     data_path = Path(data_dir) if data_dir is not None else None
     trained_on = info.extra.get("data")
     if isinstance(trained_on, list) and len(trained_on) == 1 and _is_dataset_dir(Path(str(trained_on[0]))):
@@ -488,6 +502,10 @@ def _label_section(f: CardFacts) -> str:
         f"One label per article, the columns of `predict_proba` in this order (definitions from "
         f"`{f.definitions_source}`; the same map is in `labels.json`):\n\n"
         + _table(["id", "label", "Türkçe", "definition"], rows)
+        + (f"\n\nReject label(s) {', '.join(f'`{r}`' for r in f.reject_labels)}: learnt so that news outside "
+           "the taxonomy is recognised, never reported. `classify predict` renormalises over the other labels "
+           "and flags a page `uncertain` when a reject label is the most probable class."
+           if f.reject_labels else "")
     )
 
 
@@ -595,7 +613,7 @@ def _limitations(f: CardFacts) -> str:
     items = [
         ("Weak labels: see above. Where training labels came from rules, the model inherits the rules' "
          "blind spots, and evaluation against rule labels overstates quality."),
-        f"Small data: {len(f.info.labels)} labels learnt from "
+        f"Small data: {len(f.output_labels)} labels learnt from "
         + (f"{f.info.extra['train_articles']} training articles" if f.info.extra.get("train_articles")
            else "a small training set")
         + "; rare phrasings and new programmes (names of schemes change every year) are likely misread.",
@@ -701,7 +719,7 @@ def render_model_card(f: CardFacts) -> str:
     import yaml
 
     meta = yaml.safe_dump(_metadata(f), allow_unicode=True, sort_keys=False).rstrip()
-    names = ", ".join(f"`{n}`" for n in f.info.labels)
+    names = ", ".join(f"`{n}`" for n in f.output_labels)
     first = f.evaluations[0] if f.evaluations else None
     headline = next((ev for ev in f.evaluations if ev.split == "test"), first)
     score = ""
@@ -712,11 +730,11 @@ def render_model_card(f: CardFacts) -> str:
                      f"{headline.overall[key]:.3f} (see [Evaluation](#evaluation)).")
     intro = (
         f"# {f.repo_id.split('/')[-1]}\n\n"
-        f"Sorts Turkish news articles about social services into {len(f.info.labels)} topics ({names}). "
+        f"Sorts Turkish news articles about social services into {len(f.output_labels)} topics ({names}). "
         f"It is {_describe(f.info)}, trained and published with `classify`.{score}"
     )
-    topics = ", ".join((f.label_definitions.get(n, {}).get("display_name") or n) for n in f.info.labels)
-    catch_all = " (mostly `unrelated`)" if "unrelated" in f.info.labels else ""
+    topics = ", ".join((f.label_definitions.get(n, {}).get("display_name") or n) for n in f.output_labels)
+    catch_all = " (mostly `unrelated`)" if "unrelated" in f.output_labels else ""
     intended = (
         "## Intended use\n\n"
         "- Routing and triage of Turkish-language news pages (scraped web articles) about social services in "
