@@ -25,6 +25,7 @@ pipeline runs per record: no sentence splitting, labelling rules or deduplicatio
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -152,12 +153,23 @@ def _work(batch: list[tuple[str, str | None, str | None]]) -> tuple[tuple[np.nda
         return None, f"{type(e).__name__}: {e}"
 
 
-def _default_jobs() -> int:
+def _share_threads(threads: int) -> None:
+    """Worker initialiser: split the cores between workers instead of every worker using all of them
+    (a forked torch model with all cores in each of two workers ran several times slower)."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(threads)
+
+
+def _cpu_count() -> int:
     try:
-        n = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
-        n = os.cpu_count() or 1
-    return max(1, min(n, 8))
+        return os.cpu_count() or 1
+
+
+def _default_jobs() -> int:
+    return max(1, min(_cpu_count(), 8))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -274,7 +286,8 @@ def predict_files(
 
                 _WORKER = predictor
                 predictor.inputs([("", None, None)])  # load chrome rules once, before forking
-                pool = mp.get_context("fork").Pool(jobs)
+                threads = max(1, _cpu_count() // jobs)
+                pool = mp.get_context("fork").Pool(jobs, initializer=_share_threads, initargs=(threads,))
                 window: deque[tuple[_Batch, Any]] = deque()
                 for batch in _chain(first, second, batches):
                     window.append((batch, pool.apply_async(_work, (batch.pages,))))
