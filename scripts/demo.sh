@@ -7,7 +7,7 @@ classify() { .venv/bin/classify "$@"; }
 OUT=${1:-models/seeds}
 classify build-dataset seeds --output "$OUT/dataset"
 classify train --config configs/tfidf.yaml --data "$OUT/dataset" --output "$OUT/tfidf"
-# Five seed pages give no held-out split: this report scores the training fit (it says so itself).
+# Five seed pages give no held-out split: this report scores the training fit, and says so in a warning.
 classify evaluate --model "$OUT/tfidf" --data "$OUT/dataset" --split all --report "$OUT/report"
 classify predict --model "$OUT/tfidf" seeds --output "$OUT/predictions.jsonl"
 classify summarize seeds --model "$OUT/tfidf" --output "$OUT/briefs.jsonl"

@@ -262,3 +262,20 @@ def test_macro_average_ignores_labels_absent_from_gold_and_predictions() -> None
     preds = [0, 1, 0, 2, 4]  # a wrong 'unrelated' prediction brings the label into the average
     out = load_metric("classification").compute(predictions=preds, references=refs, labels=labels)
     assert out["macro_f1"] == pytest.approx(f1_score(refs, preds, average="macro", zero_division=0))
+
+
+def test_scoring_the_training_split_is_flagged_as_a_training_fit(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from classify.cli import app
+
+    root = Path(__file__).resolve().parents[1]
+    runner = CliRunner()
+    ds, model, rep = tmp_path / "ds", tmp_path / "m", tmp_path / "rep"
+    for args in (["build-dataset", str(root / "seeds"), "--output", str(ds)],
+                 ["train", "--config", str(root / "configs" / "tfidf.yaml"), "--data", str(ds), "--output", str(model)],
+                 ["evaluate", "--model", str(model), "--data", str(ds), "--split", "all", "--report", str(rep)]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+    assert "training fit" in (rep / "report.md").read_text(encoding="utf-8")
+    assert json.loads((rep / "metrics.json").read_text(encoding="utf-8"))["warning"]

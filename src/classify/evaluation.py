@@ -324,6 +324,7 @@ def evaluate_model(
         "unlabelled_records": ev.unlabelled,
         "skipped_records": ev.skipped,
         "errors": errors,
+        "warning": _training_overlap(model, data, split),
     }
     report_dir = Path(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
@@ -356,12 +357,30 @@ def _md_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
+def _training_overlap(model: Any, data: Any, split: str) -> str | None:
+    """A warning when the records scored include the ones the model was trained on (a training fit)."""
+    info = getattr(model, "info", None)
+    trained_on = (getattr(info, "extra", None) or {}).get("data") or []
+    train_split = ((getattr(info, "config", None) or {}).get("data") or {}).get("train_split", "train")
+    paths = [data] if isinstance(data, (str, Path)) else list(data)
+    try:
+        same = {Path(str(p)).resolve() for p in paths} & {Path(str(p)).resolve() for p in trained_on}
+    except OSError:
+        return None
+    if same and split in ("all", train_split):
+        return ("These records include the model's own training split: the figures measure the training fit, "
+                "not how the model does on unseen news.")
+    return None
+
+
 def render_report(r: dict[str, Any]) -> str:
     """``report.md`` from the ``metrics.json`` content."""
     m = r["metrics"]
     out = [f"# Evaluation: {r['model']}", "",
            (f"Data: {r['data']} · split `{r['split']}` · {m['n']} records with a label the model knows · "
            f"uncertainty threshold {r['threshold']:.2f}"), ""]
+    if r.get("warning"):
+        out += [f"> **Warning:** {r['warning']}", ""]
     out += [_md_table(["accuracy", "macro F1", "weighted F1", "macro precision", "macro recall", "ECE"],
                       [[_f(m["accuracy"]), _f(m["macro_f1"]), _f(m["weighted_f1"]), _f(m["macro_precision"]),
                         _f(m["macro_recall"]), _f(m.get("ece"))]]), ""]
