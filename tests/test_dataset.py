@@ -137,3 +137,10 @@ def test_dev_dup_groups_stay_in_one_split(tmp_path, dev_records):
     assert splits_of and all(len(s) == 1 for s in splits_of.values())
     assert len(rows) == len(dev_records)
     build.cleanup()
+
+
+def test_cli_version_and_help():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == __import__("classify").__version__
+    result = runner.invoke(app, [])  # no command: the help, listing every command
+    assert "build-dataset" in result.output and "summarize" in result.output and "export-onnx" in result.output
