@@ -4,8 +4,8 @@ One record per article: read (:mod:`classify.io`) -> parse and strip page chrome
 -> label by rules, overridden by gold (:mod:`classify.labeling`) -> near-duplicate clusters
 (:mod:`classify.dedup`) -> splits stratified by label and grouped by cluster (:mod:`classify.splits`).
 
-Processed records stream into an Arrow file on disk, so memory stays bounded by what the splitter needs
-(one id, label and MinHash signature per record), not by the corpus.
+Processed records stream into an Arrow file on disk, so memory grows with what the splitter and the rule
+report need per record (an id, a label, a MinHash signature and the rules' vote), not with the text.
 
 Records whose label cannot go into the train/validation/test splits are kept, not dropped: gold labels
 outside the taxonomy go to the ``out_of_taxonomy`` split and records nobody could label (the rules
@@ -23,14 +23,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 import pyarrow as pa
 
 from classify.articles import Article, ChromeRules, parse_article
 from classify.dedup import DedupConfig, DuplicateFinder
 from classify.io import ErrorReport, InputError, read_records
-from classify.labeling import Labeler, LabelDecision, rule_report
+from classify.labeling import LabelDecision, Labeler, rule_report
 from classify.models.base import atomic_directory, package_versions
 from classify.progress import progress_bar
 from classify.splits import SPLIT_NAMES, assign_splits, parse_fractions
@@ -331,11 +331,3 @@ def load_dataset_dir(path: str | Path):  # type: ignore[no-untyped-def]
     if not (path / "dataset_dict.json").is_file():
         raise FileNotFoundError(f"{path}: not a dataset directory written by `classify build-dataset`")
     return load_from_disk(str(path))
-
-
-def iter_split_records(dataset, split: str) -> Iterable[dict[str, Any]]:  # type: ignore[no-untyped-def]
-    """Rows of one split as dicts (``label_scores`` decoded)."""
-    for row in dataset[split]:
-        row = dict(row)
-        row["label_scores"] = json.loads(row["label_scores"]) if row["label_scores"] else {}
-        yield row
