@@ -504,9 +504,9 @@ class ChromeRules:
         try:
             config = ChromeConfig.model_validate(data)
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(x) for x in err['loc']) or '<root>'}: {err['msg']}" for err in exc.errors()
-            )
+            from classify.config import validation_messages
+
+            problems = "; ".join(validation_messages(exc))
             raise ChromeConfigError(f"{source}: invalid chrome config: {problems}") from None
         return cls(config, source=source)
 

@@ -120,7 +120,8 @@ def _loc(loc: Sequence[Any]) -> str:
     return ".".join(str(p) for p in loc)
 
 
-def _messages(error: ValidationError, prefix: str = "") -> list[str]:
+def validation_messages(error: ValidationError, prefix: str = "") -> list[str]:
+    """One ``field.path: message`` line per problem of a pydantic error (every YAML config reports this way)."""
     out = []
     for e in error.errors():
         where = _loc(e["loc"])
@@ -156,12 +157,12 @@ def validate_config(raw: Any, *, source: str = "<config>") -> TrainingConfig:
         try:
             model_cfg = config_class.model_validate(dict(model_raw))
         except ValidationError as e:
-            problems += _messages(e, "model")
+            problems += validation_messages(e, "model")
     rest = {k: v for k, v in raw.items() if k != "model"}
     try:
         config = TrainingConfig.model_validate({**rest, "model": model_cfg})
     except ValidationError as e:
-        problems += [m for m in _messages(e) if not m.startswith("model")]
+        problems += [m for m in validation_messages(e) if not m.startswith("model")]
         config = None  # type: ignore[assignment]
     if problems:
         raise ConfigError(f"{source}: invalid config:\n  " + "\n  ".join(problems))

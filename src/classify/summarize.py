@@ -204,10 +204,9 @@ class SummarizerConfig(_Strict):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            problems = []
-            for e in exc.errors():
-                loc = ".".join(str(x) for x in e["loc"])
-                problems.append(f"{loc}: {e['msg'].removeprefix('Value error, ')}")
+            from classify.config import validation_messages
+
+            problems = validation_messages(exc)
             raise SummarizeConfigError(f"{source}: " + "; ".join(problems)) from None
 
     def with_weights(self, weights: dict[str, float]) -> SummarizerConfig:
