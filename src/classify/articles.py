@@ -66,7 +66,6 @@ from typing import Any, Literal
 from urllib.parse import unquote, urlparse
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from classify.chrome_features import (
@@ -79,6 +78,7 @@ from classify.chrome_features import (
     line_matrix,
     segment_ids,
 )
+from classify.configfile import read_yaml_mapping, validation_messages
 from classify.text import normalize, turkish_lower
 
 __all__ = [
@@ -486,13 +486,7 @@ class ChromeRules:
 
     @classmethod
     def _from_file(cls, p: Path) -> ChromeRules:
-        try:
-            data = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ChromeConfigError(f"{p}: cannot read chrome config: {exc}") from None
-        except yaml.YAMLError as exc:
-            raise ChromeConfigError(f"{p}: not valid YAML: {exc}") from None
-        return cls.from_dict(data, source=str(p))
+        return cls.from_dict(read_yaml_mapping(p, ChromeConfigError), source=str(p))
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "<config>") -> ChromeRules:
@@ -504,8 +498,6 @@ class ChromeRules:
         try:
             config = ChromeConfig.model_validate(data)
         except ValidationError as exc:
-            from classify.config import validation_messages
-
             problems = "; ".join(validation_messages(exc))
             raise ChromeConfigError(f"{source}: invalid chrome config: {problems}") from None
         return cls(config, source=source)

@@ -23,6 +23,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from classify.configfile import read_yaml_mapping, validation_messages
+
 __all__ = [
     "ConfigError",
     "DataConfig",
@@ -116,23 +118,6 @@ class TrainingConfig(_Section):
 # --------------------------------------------------------------------------------------------------
 
 
-def _loc(loc: Sequence[Any]) -> str:
-    return ".".join(str(p) for p in loc)
-
-
-def validation_messages(error: ValidationError, prefix: str = "") -> list[str]:
-    """One ``field.path: message`` line per problem of a pydantic error (every YAML config reports this way)."""
-    out = []
-    for e in error.errors():
-        where = _loc(e["loc"])
-        where = f"{prefix}.{where}" if prefix and where else (prefix or where or "(top level)")
-        msg = e["msg"].removeprefix("Value error, ")
-        if e["type"] == "extra_forbidden":
-            msg = "unknown field (check the spelling)"
-        out.append(f"{where}: {msg}")
-    return out
-
-
 def validate_config(raw: Any, *, source: str = "<config>") -> TrainingConfig:
     """Validate a raw config mapping; raise :class:`ConfigError` listing every problem by field."""
     from classify.models import FAMILIES, family
@@ -169,19 +154,6 @@ def validate_config(raw: Any, *, source: str = "<config>") -> TrainingConfig:
     return config
 
 
-def _read_yaml(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
-    try:
-        return yaml.safe_load(text) or {}
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}{where}: not valid YAML ({getattr(e, 'problem', e)})") from None
-
-
 def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
     """Make ``data.labels``/``data.gold`` relative to the config file when they name a file there."""
     data = raw.get("data")
@@ -196,9 +168,7 @@ def _resolve_paths(raw: dict[str, Any], base: Path) -> None:
 def load_config(path: str | Path, overrides: Mapping[str, Any] | Iterable[str] = ()) -> TrainingConfig:
     """Read a YAML config, apply overrides (a ``{"model.C": 4}`` mapping or CLI-style strings), validate."""
     path = Path(path)
-    raw = _read_yaml(path)
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: a config must be a mapping with seed/data/model/train/eval sections")
+    raw = read_yaml_mapping(path, ConfigError)
     if not isinstance(overrides, Mapping):
         overrides = parse_overrides(list(overrides))
     apply_overrides(raw, overrides)

@@ -56,9 +56,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from classify.configfile import read_yaml_mapping
 from classify.text import normalize, turkish_lower
 
 __all__ = [
@@ -267,16 +267,7 @@ def _format_loc(loc: Sequence[Any], data: dict[str, Any]) -> str:
 
 
 def _read_file(path: Path) -> _FileModel:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise LabelConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise LabelConfigError(f"{path}: not valid YAML: {exc}") from None
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise LabelConfigError(f"{path}: expected a mapping at the top level, got {type(raw).__name__}")
+    raw = read_yaml_mapping(path, LabelConfigError)
     try:
         return _FileModel.model_validate(raw)
     except ValidationError as exc:

@@ -56,9 +56,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import regex
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from classify.configfile import read_yaml_mapping, validation_messages
 from classify.facts import FACT_KINDS, Fact, FactExtractor
 from classify.text import split_sentences, turkish_lower, word_tokens
 
@@ -190,11 +190,7 @@ class SummarizerConfig(_Strict):
         p = Path(path) if path is not None else default_config_path()
         if not p.is_file():
             raise SummarizeConfigError(f"{p}: no such summarizer config")
-        try:
-            data = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except yaml.YAMLError as e:
-            raise SummarizeConfigError(f"{p}: not valid YAML ({e})") from None
-        return cls.from_dict(data, source=str(p))
+        return cls.from_dict(read_yaml_mapping(p, SummarizeConfigError), source=str(p))
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "<config>") -> SummarizerConfig:
@@ -204,8 +200,6 @@ class SummarizerConfig(_Strict):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            from classify.config import validation_messages
-
             problems = validation_messages(exc)
             raise SummarizeConfigError(f"{source}: " + "; ".join(problems)) from None
 

@@ -597,10 +597,7 @@ class TurkishTfidfVectorizer(TransformerMixin, BaseEstimator):
                 first, second = self._bigram_words()
                 safe = np.where(known, ids, 0)
                 ok = known[:-1] & known[1:] & (doc[1:] == doc[:-1]) & first[safe[:-1]] & second[safe[1:]]
-                keys = ids[:-1][ok] * n_lex + ids[1:][ok]
-                at = np.searchsorted(self.bigram_keys_, keys)
-                at[at == self.bigram_keys_.size] = 0
-                hit = self.bigram_keys_[at] == keys
+                at, hit = self._bigram_lookup(ids[:-1][ok] * n_lex + ids[1:][ok])
                 rows.append(doc[1:][ok][hit])
                 cols.append(n_uni + at[hit])
                 if weight is not None:
@@ -623,6 +620,12 @@ class TurkishTfidfVectorizer(TransformerMixin, BaseEstimator):
             out.append(block)
         return out
 
+    def _bigram_lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of bigram ``keys`` in the sorted vocabulary ``bigram_keys_``, and which are in it."""
+        at = np.searchsorted(self.bigram_keys_, keys)
+        at[at == self.bigram_keys_.size] = 0
+        return at, self.bigram_keys_[at] == keys
+
     def _title_block(self, tok: _Tokens, pos: np.ndarray, known: np.ndarray) -> sp.csr_matrix:
         """Word n-grams of the headline (first line) only, TF-IDF weighted and scaled by ``title_weight``."""
         w = self.word_ngram_range
@@ -639,10 +642,7 @@ class TurkishTfidfVectorizer(TransformerMixin, BaseEstimator):
             cols.append(col[hit])
         if w[1] == 2 and self.bigram_keys_.size:
             ok = known[:-1] & known[1:] & (doc[1:] == doc[:-1]) & in_title[1:]
-            keys = ids[:-1][ok] * n_lex + ids[1:][ok]
-            at = np.searchsorted(self.bigram_keys_, keys)
-            at[at == self.bigram_keys_.size] = 0
-            hit = self.bigram_keys_[at] == keys
+            at, hit = self._bigram_lookup(ids[:-1][ok] * n_lex + ids[1:][ok])
             rows.append(doc[1:][ok][hit])
             cols.append(n_uni + at[hit])
         block = _weight(_csr(np.concatenate(rows), np.concatenate(cols), n, self.word_idf_.size),
