@@ -187,6 +187,8 @@ def test_saved_directory_is_plain_transformers_plus_classify_json(trained, seeds
     assert training["precision"] == "fp32" and training["device"] == "cpu"  # no mixed precision without a GPU
     assert training["train_windows"] > len(seeds[0])  # long seeds were chunked for training too
     assert training["history"][-1]["eval_macro_f1"] == training["best_eval_macro_f1"]
+    assert all(row["train_seconds"] > 0 for row in training["history"])  # wall time of each epoch
+    assert training["train_runtime_seconds"] >= sum(row["train_seconds"] for row in training["history"]) * 0.5
     assert {"torch", "transformers", "tokenizers"} <= set(info.versions)
 
 
@@ -273,6 +275,25 @@ def test_classify_train_evaluate_compare_with_the_tiny_config(seed_texts, tmp_pa
     result = runner.invoke(app, ["compare", *reports, "--output", str(tmp_path / "comparison.md")])
     assert result.exit_code == 0, result.output
     assert "bert-tiny" in result.output and "tfidf" in result.output
+
+
+def test_predict_drives_a_gpu_from_one_process(trained, seeds, tmp_path: Path, monkeypatch) -> None:
+    """Forked workers each re-initialising CUDA would fail or copy the model per worker: on a GPU the
+    default is one process (on a CPU, one worker per core)."""
+    from classify.predict import predict_files
+
+    _, model_dir = trained
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_text("".join(json.dumps({"id": str(i), "text": t}, ensure_ascii=False) + "\n"
+                              for i, t in enumerate(seeds[0] * 2)), encoding="utf-8")
+    model = load_model(model_dir)
+    monkeypatch.setattr("classify.predict._default_jobs", lambda: 2)
+    monkeypatch.setattr(TransformerClassifier, "uses_accelerator", property(lambda self: True))
+    gpu = predict_files(model, [inputs], tmp_path / "gpu.jsonl", batch_size=2, progress=False)
+    monkeypatch.setattr(TransformerClassifier, "uses_accelerator", property(lambda self: False))
+    cpu = predict_files(model, [inputs], tmp_path / "cpu.jsonl", batch_size=2, progress=False)
+    assert (gpu.jobs, cpu.jobs) == (1, 2)
+    assert (tmp_path / "gpu.jsonl").read_text() == (tmp_path / "cpu.jsonl").read_text()
 
 
 def test_shipped_configs_validate() -> None:

@@ -232,7 +232,9 @@ def predict_files(
     threshold = predictor.default_threshold if threshold is None else float(threshold)
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must lie in [0, 1], got {threshold}")
-    jobs = _default_jobs() if jobs is None else max(1, int(jobs))
+    if jobs is None:  # one process drives a GPU; on a CPU, one worker per core (up to 8)
+        jobs = 1 if getattr(model, "uses_accelerator", False) else _default_jobs()
+    jobs = max(1, int(jobs))
     report = ErrorReport()
     summary = PredictSummary(output=str(output), threshold=threshold, jobs=jobs,
                              reject_labels=list(predictor.space.reject))

@@ -37,6 +37,7 @@ import math
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -482,6 +483,15 @@ def _progress_callback(total_steps: int):  # type: ignore[no-untyped-def]
         def __init__(self) -> None:
             self._cm: Any = None
             self._advance: Any = None
+            self._epoch_start = 0.0
+            #: wall-clock seconds of each epoch's training steps (evaluation excluded), in order
+            self.epoch_seconds: list[float] = []
+
+        def on_epoch_begin(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
+            self._epoch_start = time.perf_counter()
+
+        def on_epoch_end(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
+            self.epoch_seconds.append(round(time.perf_counter() - self._epoch_start, 3))
 
         def on_train_begin(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
             self._cm = progress_bar("fine-tuning", total=total_steps)
@@ -663,7 +673,8 @@ class TransformerClassifier:
                 remove_unused_columns=False,
                 dataloader_num_workers=0,
             )
-            callbacks: list[Any] = [_progress_callback(total_steps)]
+            timer = _progress_callback(total_steps)
+            callbacks: list[Any] = [timer]
             if eval_set is not None and c.early_stopping_patience is not None:
                 callbacks.append(EarlyStoppingCallback(early_stopping_patience=c.early_stopping_patience))
             with _quiet_transformers():
@@ -675,6 +686,8 @@ class TransformerClassifier:
                 trainer.remove_callback(PrinterCallback)  # logs go to classify.json, not stdout
                 trainer.train()
             history = _history(trainer.state.log_history)
+            for row, seconds in zip(history, timer.epoch_seconds):
+                row["train_seconds"] = seconds
             best = trainer.state.best_metric
 
         self.model = trainer.model.eval()
@@ -693,7 +706,9 @@ class TransformerClassifier:
             "steps": int(trainer.state.global_step),
             "best_eval_macro_f1": None if best is None else float(best),
             "history": history,
-            "device": "cuda" if cuda else "cpu",
+            "train_runtime_seconds": next((round(float(e["train_runtime"]), 2) for e in trainer.state.log_history
+                                           if "train_runtime" in e), None),
+            "device": torch.cuda.get_device_name(0) if cuda else "cpu",
             "precision": "fp32" if dtype is None else str(dtype).removeprefix("torch."),
         }
         return self
@@ -715,6 +730,15 @@ class TransformerClassifier:
         windows, doc = encoder.encode(texts)
         logits = self._engine().logits(windows, len(self.labels), progress)
         return _softmax(aggregate_logits(logits, doc, len(texts), self.config.aggregate))
+
+    @property
+    def uses_accelerator(self) -> bool:
+        """True when inference runs on a GPU (then one process should drive it: no forked workers)."""
+        if self.config.backend != "torch":
+            return False
+        import torch
+
+        return bool(torch.cuda.is_available())
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         """The most probable label per text."""
