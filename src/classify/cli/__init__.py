@@ -15,5 +15,6 @@ from classify.cli import predict  # noqa: E402,F401
 from classify.cli import compare  # noqa: E402,F401
 from classify.cli import publish  # noqa: E402,F401
 from classify.cli import export_onnx  # noqa: E402,F401
+from classify.cli import pretrain  # noqa: E402,F401
 
 __all__ = ["app"]

@@ -13,10 +13,12 @@ result is a regular ``BertTokenizer`` that ``AutoTokenizer.from_pretrained`` rel
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["SPECIAL_TOKENS", "ScratchConfig", "build_scratch_model", "train_wordpiece_tokenizer"]
+__all__ = ["SPECIAL_TOKENS", "ScratchConfig", "build_scratch_model", "scratch_bert_config",
+           "train_wordpiece_tokenizer"]
 
 #: BERT's special tokens, in the id order BERTurk uses ([PAD]=0, [UNK]=1, [CLS]=2, [SEP]=3, [MASK]=4).
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
@@ -57,7 +59,8 @@ def train_wordpiece_tokenizer(texts: Iterable[str], *, vocab_size: int = 3000, m
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     tok.decoder = decoders.WordPiece(prefix="##")
     trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, min_frequency=min_frequency,
-                                        special_tokens=SPECIAL_TOKENS, continuing_subword_prefix="##")
+                                        special_tokens=SPECIAL_TOKENS, continuing_subword_prefix="##",
+                                        show_progress=False)  # its bars print blank lines to stdout
     tok.train_from_iterator(texts, trainer)
     cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
@@ -74,11 +77,27 @@ def build_scratch_model(texts: Sequence[str], labels: Sequence[str], config: Scr
 
     ``labels`` is the label list in column order (``id2label``). Returns ``(model, tokenizer)``.
     """
-    from transformers import BertConfig, BertForSequenceClassification, set_seed
+    from transformers import BertForSequenceClassification, set_seed
 
     tokenizer = train_wordpiece_tokenizer(texts, vocab_size=config.vocab_size,
                                           min_frequency=config.min_frequency, model_max_length=max_length)
-    bert_config = BertConfig(
+    bert_config = scratch_bert_config(
+        tokenizer, config, max_length=max_length,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={name: i for i, name in enumerate(labels)},
+    )
+    set_seed(seed)
+    model = BertForSequenceClassification(bert_config)
+    return model, tokenizer
+
+
+def scratch_bert_config(tokenizer: Any, config: ScratchConfig, *, max_length: int, **extra: Any):  # type: ignore[no-untyped-def]
+    """The ``BertConfig`` of a scratch model: ``config``'s shape, ``tokenizer``'s vocabulary, ``max_length``
+    positions; ``extra`` adds head-specific fields (labels for a classifier)."""
+    from transformers import BertConfig
+
+    return BertConfig(
         vocab_size=len(tokenizer),
         hidden_size=config.hidden_size,
         num_hidden_layers=config.num_layers,
@@ -88,10 +107,5 @@ def build_scratch_model(texts: Sequence[str], labels: Sequence[str], config: Scr
         attention_probs_dropout_prob=config.dropout,
         max_position_embeddings=max(max_length, 8),
         pad_token_id=tokenizer.pad_token_id,
-        num_labels=len(labels),
-        id2label=dict(enumerate(labels)),
-        label2id={name: i for i, name in enumerate(labels)},
+        **extra,
     )
-    set_seed(seed)
-    model = BertForSequenceClassification(bert_config)
-    return model, tokenizer

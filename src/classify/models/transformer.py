@@ -131,7 +131,9 @@ class TransformerConfig(BaseModel):
     def _consistent(self) -> TransformerConfig:
         if self.scratch is not None:
             if self.name is not None and "name" in self.model_fields_set:
-                raise ValueError("set either model.name (a pretrained encoder) or model.scratch, not both")
+                raise ValueError("set either model.name (a pretrained encoder) or model.scratch, not both "
+                                 "(to start from an encoder with a config that has model.scratch, such as "
+                                 "bert-tiny.yaml, add --model.scratch null)")
             self.name = None  # a scratch model has no pretrained source
         elif not self.name:
             raise ValueError("model.name is required (a Hub model id or a local directory) unless model.scratch is set")
@@ -320,17 +322,22 @@ def _quiet_transformers() -> Iterator[None]:
         logging.disable(disabled)
 
 
-def load_pretrained(name: str, *, revision: str | None = None, **model_kwargs: Any):  # type: ignore[no-untyped-def]
+def load_pretrained(name: str, *, revision: str | None = None, model_class: Any = None,
+                    **model_kwargs: Any):  # type: ignore[no-untyped-def]
     """``(model, tokenizer)`` for a Hub id or a local directory; :class:`ModelNotAvailableError` if neither works.
 
+    ``model_class`` is the ``transformers`` auto class that builds the model (default
+    ``AutoModelForSequenceClassification``; :mod:`classify.pretrain` passes ``AutoModelForMaskedLM``).
     ``HF_HUB_OFFLINE=1`` is respected: the Hub is then never contacted and only the cache is used.
     """
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+    if model_class is None:
+        model_class = AutoModelForSequenceClassification
     try:
         with _quiet_transformers():
             tokenizer = AutoTokenizer.from_pretrained(name, revision=revision)
-            model = AutoModelForSequenceClassification.from_pretrained(name, revision=revision, **model_kwargs)
+            model = model_class.from_pretrained(name, revision=revision, **model_kwargs)
     except (OSError, ValueError) as e:
         raise ModelNotAvailableError(_unavailable_message(name, e)) from e
     return model, tokenizer
@@ -475,8 +482,9 @@ def _weighted_trainer_class():  # type: ignore[no-untyped-def]
     return WeightedTrainer
 
 
-def _progress_callback(total_steps: int):  # type: ignore[no-untyped-def]
-    """A TrainerCallback that drives classify's rich progress bar (silent when piped)."""
+def _progress_callback(total_steps: int, description: str = "fine-tuning",
+                       enabled: bool | None = None):  # type: ignore[no-untyped-def]
+    """A TrainerCallback that drives classify's rich progress bar (silent when piped, or with ``enabled=False``)."""
     from transformers import TrainerCallback
 
     class ProgressCallback(TrainerCallback):
@@ -494,7 +502,7 @@ def _progress_callback(total_steps: int):  # type: ignore[no-untyped-def]
             self.epoch_seconds.append(round(time.perf_counter() - self._epoch_start, 3))
 
         def on_train_begin(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
-            self._cm = progress_bar("fine-tuning", total=total_steps)
+            self._cm = progress_bar(description, total=total_steps, enabled=enabled)
             self._advance = self._cm.__enter__()
 
         def on_step_end(self, args, state, control, **kwargs):  # type: ignore[no-untyped-def]
@@ -711,6 +719,7 @@ class TransformerClassifier:
             "device": torch.cuda.get_device_name(0) if cuda else "cpu",
             "precision": "fp32" if dtype is None else str(dtype).removeprefix("torch."),
         }
+        self.info.extra["encoder"] = _encoder_source(c)
         return self
 
     # -- inference --------------------------------------------------------------------------------
@@ -859,6 +868,28 @@ class TransformerClassifier:
         state = f"labels={self.labels}" if self.labels else "unfitted"
         src = "scratch" if self.config.scratch is not None else self.config.name
         return f"TransformerClassifier({src!r}, long_text={self.config.long_text!r}, {state})"
+
+
+def _encoder_source(config: TransformerConfig) -> dict[str, Any]:
+    """Where a fine-tuned model's encoder came from, for ``classify.json``: built from scratch, a Hub id (with
+    its revision) or a local directory, with the facts ``classify pretrain`` recorded there if it wrote it."""
+    if config.scratch is not None:
+        return {"source": "scratch"}
+    assert config.name is not None
+    out: dict[str, Any] = {"source": config.name, "revision": config.revision}
+    path = Path(config.name).expanduser()
+    if path.is_dir():
+        from classify.pretrain import PRETRAIN_INFO_FILE
+
+        out["path"] = str(path.resolve())
+        try:
+            facts = json.loads((path / PRETRAIN_INFO_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            facts = None
+        if isinstance(facts, dict):
+            out["pretrain"] = {k: facts.get(k) for k in (
+                "source", "created", "input_fingerprint", "records", "tokens_seen", "perplexity")}
+    return out
 
 
 def _article_metrics(doc: np.ndarray, y: np.ndarray, num_labels: int, how: str):  # type: ignore[no-untyped-def]
