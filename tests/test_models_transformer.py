@@ -25,12 +25,16 @@ pytest.importorskip("transformers")
 from classify.models import load_model
 from classify.models.base import ModelInfo
 from classify.models.transformer import (
+    BackendUnavailableError,
     FastPathDisagreesError,
     ModelNotAvailableError,
     TransformerClassifier,
     TransformerConfig,
     aggregate_logits,
+    check_fast_path,
+    close_calls,
     compare_predictions,
+    cpu_bf16_supported,
     export_onnx,
     split_windows,
 )
@@ -392,6 +396,168 @@ def test_torch_int8_backend_agrees(trained, seeds) -> None:
     assert report["argmax_agreement"] == 1.0 and report["max_abs_prob_diff"] < 0.02
 
 
+needs_bf16 = pytest.mark.skipif(
+    not cpu_bf16_supported(), reason="this CPU has no native bfloat16 (AVX512-BF16/AMX or Arm BF16): torch-bf16 "
+                                     "is refused here")
+
+
+def _texts(seeds) -> list[str]:
+    """Long seed articles (several windows each) and one-window first paragraphs."""
+    return seeds[0] + [_first_paragraph(t) for t in seeds[0]]
+
+
+@needs_bf16
+def test_torch_bf16_backend_agrees_with_fp32_and_keeps_the_head_in_fp32(trained, seeds) -> None:
+    _, model_dir = trained
+    texts = _texts(seeds)
+    fp32 = TransformerClassifier.load(model_dir, backend="torch").predict_proba(texts)
+    fast = TransformerClassifier.load(model_dir, backend="torch-bf16")
+    dtypes: dict[str, object] = {}
+
+    def seen(name: str):  # type: ignore[no-untyped-def]
+        def hook(_module, _args, out) -> None:  # type: ignore[no-untyped-def]
+            dtypes[name] = out.dtype
+        return hook
+
+    hooks = [fast.model.classifier.register_forward_hook(seen("head")),
+             fast.model.bert.encoder.layer[0].intermediate.dense.register_forward_hook(seen("ffn"))]
+    try:
+        proba = fast.predict_proba(texts)
+    finally:
+        for h in hooks:
+            h.remove()
+    import torch
+
+    assert dtypes == {"head": torch.float32, "ffn": torch.bfloat16}  # bf16 body, fp32 logits
+    report = compare_predictions(fp32, proba)
+    assert report["argmax_agreement"] == 1.0 and 0 < report["max_abs_prob_diff"] < 0.02
+    assert fast.last_refined == (0, len(texts))  # refine_margin defaults to 0: off
+    # after the bf16 pass the plain model is untouched: fp32 again gives exactly the fp32 probabilities
+    np.testing.assert_array_equal(fast.with_backend("torch").predict_proba(texts), fp32)
+
+
+def test_torch_bf16_is_refused_without_native_bf16(trained, seeds, monkeypatch) -> None:
+    import torch
+
+    _, model_dir = trained
+    monkeypatch.setattr("classify.models.transformer.cpu_bf16_supported", lambda: False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(BackendUnavailableError, match="native bfloat16.*'onnx-int8'"):
+        TransformerClassifier.load(model_dir, backend="torch-bf16")
+    # a recorded torch-bf16 default loads (so it can be overridden) but refuses to predict
+    clf = TransformerClassifier.load(model_dir)
+    clf.config = clf.config.model_copy(update={"backend": "torch-bf16"})
+    with pytest.raises(BackendUnavailableError, match="onnx-int8"):
+        clf.predict_proba(seeds[0][:1])
+    assert clf.with_backend("torch").predict_proba(seeds[0][:1]).shape == (1, len(clf.labels))
+    with pytest.raises(BackendUnavailableError):
+        check_fast_path(model_dir, seeds[0], backend="torch-bf16")
+
+
+def test_cpu_bf16_check_wants_bf16_instructions_not_just_avx512(monkeypatch) -> None:
+    """oneDNN's own check is true on any AVX-512 CPU (bf16 emulated, slower than fp32): not enough on x86."""
+    import platform
+
+    import torch
+
+    monkeypatch.setattr(platform, "machine", lambda: "x86_64")
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True, raising=False)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False, raising=False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False, raising=False)
+    assert cpu_bf16_supported() is False
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: True, raising=False)
+    assert cpu_bf16_supported() is True
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: False, raising=False)
+    assert cpu_bf16_supported() is False
+
+
+def test_close_calls_are_rows_with_a_small_top_two_margin() -> None:
+    proba = np.array([[0.5, 0.49, 0.01], [0.9, 0.05, 0.05], [0.2, 0.4, 0.4], [0.34, 0.33, 0.33]])
+    assert close_calls(proba, 0.02).tolist() == [0, 2, 3]
+    assert close_calls(proba, 0.0).tolist() == []
+    assert close_calls(proba, 0.999).tolist() == [0, 1, 2, 3]
+
+
+def test_refinement_recomputes_close_calls_with_fp32(trained, seeds) -> None:
+    _, model_dir = trained
+    texts = _texts(seeds)
+    fp32 = TransformerClassifier.load(model_dir, backend="torch").predict_proba(texts)
+    plain = TransformerClassifier.load(model_dir, backend="torch-int8")
+    fast = plain.predict_proba(texts)
+    assert plain.last_refined == (0, len(texts)) and plain.refine_stats["refined"] == 0
+    assert not np.array_equal(fast, fp32)  # int8 really differs from fp32 ...
+
+    every = TransformerClassifier.load(model_dir, backend="torch-int8", refine_margin=0.999)
+    np.testing.assert_array_equal(every.predict_proba(texts), fp32)  # ... and refinement gives fp32 exactly
+    windows = sum(every.count_windows(texts))
+    assert every.last_refined == (len(texts), len(texts))
+    assert every.refine_stats == {"articles": len(texts), "refined": len(texts), "windows": windows,
+                                  "refined_windows": windows}
+
+    # a margin between the articles' margins: exactly the closer calls are redone
+    top2 = np.sort(fast, axis=1)[:, -2:]
+    margins = top2[:, 1] - top2[:, 0]
+    cut = float(np.sort(margins)[len(margins) // 2])
+    some = TransformerClassifier.load(model_dir, backend="torch-int8", refine_margin=cut)
+    proba = some.predict_proba(texts)
+    close = margins < cut
+    assert 0 < close.sum() < len(texts) and some.last_refined == (int(close.sum()), len(texts))
+    np.testing.assert_allclose(proba[close], fp32[close], atol=1e-6)  # fp32, batched differently
+    np.testing.assert_array_equal(proba[~close], fast[~close])  # the rest keep the fast path's values
+    assert some.refine_stats["refined"] == int(close.sum())
+    some.predict_proba(texts[:2])
+    assert some.refine_stats["articles"] == len(texts) + 2  # counts add up over calls
+
+    # refinement only concerns fast backends: plain torch never refines
+    torch_clf = TransformerClassifier.load(model_dir, backend="torch", refine_margin=0.999)
+    np.testing.assert_array_equal(torch_clf.predict_proba(texts), fp32)
+    assert torch_clf.last_refined == (0, len(texts))
+
+
+def test_refinement_after_onnx_export_loads_fp32_weights_only_when_needed(trained, seeds, tmp_path: Path) -> None:
+    _, model_dir = trained
+    target = tmp_path / "model"
+    shutil.copytree(model_dir, target)
+    texts = _texts(seeds)
+    report = export_onnx(target, texts, refine_margin=0.999)
+    assert report["backend"] == "onnx-int8" and report["refined"] == len(texts)
+    assert report["refined_share"] == 1.0 and report["max_abs_prob_diff"] < 1e-5
+    assert ModelInfo.read(target).config["model"]["refine_margin"] == 0.999
+    fp32 = TransformerClassifier.load(target, backend="torch").predict_proba(texts)
+
+    quiet = TransformerClassifier.load(target, refine_margin=1e-12)  # the recorded backend: onnx-int8
+    assert quiet.config.backend == "onnx-int8"
+    quiet.predict_proba(texts)
+    assert quiet.model is None and quiet.last_refined == (0, len(texts))  # no close call: torch never loaded
+
+    fast = TransformerClassifier.load(target)
+    assert fast.config.refine_margin == 0.999 and fast.model is None
+    np.testing.assert_allclose(fast.predict_proba(texts), fp32, atol=1e-6)
+    assert fast.model is not None and fast.last_refined == (len(texts), len(texts))
+
+
+def test_check_fast_path_with_refinement_records_the_report(trained, seeds, tmp_path: Path) -> None:
+    _, model_dir = trained
+    target = tmp_path / "model"
+    shutil.copytree(model_dir, target)
+    texts = _texts(seeds)
+    report = check_fast_path(target, texts, backend="torch-int8", refine_margin=0.999)
+    assert report["argmax_agreement"] == 1.0 and report["max_abs_prob_diff"] == 0.0  # all refined: fp32
+    assert report["refined"] == len(texts) and report["unrefined_argmax_agreement"] <= 1.0
+    info = ModelInfo.read(target)
+    assert info.extra["fast_path"] == report and "onnx" not in info.extra
+    assert info.config["model"]["backend"] == "torch-int8" and info.config["model"]["refine_margin"] == 0.999
+    assert not (target / "onnx").exists()  # a torch backend writes no files
+    loaded = load_model(target)
+    assert loaded.config.backend == "torch-int8" and loaded.config.refine_margin == 0.999
+
+    kept = tmp_path / "kept"
+    shutil.copytree(model_dir, kept)
+    check_fast_path(kept, texts, backend="torch-int8", make_default=False)
+    info = ModelInfo.read(kept)
+    assert info.config["model"]["backend"] == "torch" and info.extra["fast_path"]["backend"] == "torch-int8"
+
+
 def test_onnx_backend_without_export_says_how_to_create_it(trained, seeds) -> None:
     _, model_dir = trained
     with pytest.raises(FileNotFoundError, match="export_onnx"):
@@ -411,6 +577,25 @@ def test_config_errors_name_the_field() -> None:
     with pytest.raises(ValidationError, match="num_heads"):
         TransformerConfig(scratch={"hidden_size": 30, "num_heads": 4})
     assert TransformerConfig().name == "dbmdz/bert-base-turkish-cased"
+    for bad in (-0.01, 1.0, 2.0):
+        with pytest.raises(ValidationError, match="refine_margin"):
+            TransformerConfig(refine_margin=bad)
+    with pytest.raises(ValidationError, match="backend"):
+        TransformerConfig(backend="torch-fp16")
+    assert TransformerConfig(refine_margin=0.005, backend="torch-bf16").refine_margin == 0.005
+    assert TransformerConfig().refine_margin == 0.0
+
+
+def test_with_backend_validates(trained) -> None:
+    _, model_dir = trained
+    clf = TransformerClassifier.load(model_dir)
+    with pytest.raises(ValidationError, match="refine_margin"):
+        clf.with_backend("torch-int8", refine_margin=1.5)
+    with pytest.raises(ValidationError, match="backend"):
+        clf.with_backend("tensorrt")  # type: ignore[arg-type]
+    assert clf.config.backend == "torch"  # unchanged after a refused switch
+    assert clf.with_backend("torch-int8", refine_margin=0.01).config.refine_margin == 0.01
+    assert clf.with_backend("torch").config.refine_margin == 0.01  # kept when not given
 
 
 def test_missing_model_offline_gives_an_actionable_message(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -456,3 +641,50 @@ def test_export_onnx_cli_adds_the_fast_path(tmp_path, seeds_dir):
     info = _json.loads((model_dir / "classify.json").read_text(encoding="utf-8"))
     assert (model_dir / "onnx" / "model_int8.onnx").is_file()
     assert _json.dumps(info).count("onnx-int8") >= 1
+
+
+def test_export_onnx_cli_checks_any_backend_with_refinement(trained, seeds_dir, tmp_path: Path) -> None:
+    """`classify export-onnx --backend torch-int8 --refine-margin`: switched when it agrees, untouched when not;
+    `classify predict --backend/--refine-margin` override the recorded engine for one run."""
+    from typer.testing import CliRunner
+
+    from classify.cli import app
+
+    _, model_dir = trained
+    runner = CliRunner()
+    target = tmp_path / "model"
+    shutil.copytree(model_dir, target)
+    result = runner.invoke(app, ["export-onnx", "--model", str(target), str(seeds_dir), "--backend", "torch-int8",
+                                 "--refine-margin", "0.999"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["backend"] == "torch-int8" and report["refine_margin"] == 0.999
+    assert report["refined_share"] == 1.0 and report["argmax_agreement"] == 1.0
+    info = ModelInfo.read(target)
+    assert info.config["model"]["backend"] == "torch-int8" and info.config["model"]["refine_margin"] == 0.999
+    assert info.extra["fast_path"]["refined"] == report["refined"]
+
+    refused = tmp_path / "refused"
+    shutil.copytree(model_dir, refused)
+    before = {p.name: p.read_bytes() for p in refused.iterdir() if p.is_file()}
+    result = runner.invoke(app, ["export-onnx", "--model", str(refused), str(seeds_dir), "--backend", "torch-int8",
+                                 "--min-agreement", "1.01"])
+    assert result.exit_code == 1 and "left unchanged" in result.output
+    assert {p.name: p.read_bytes() for p in refused.iterdir() if p.is_file()} == before
+    result = runner.invoke(app, ["export-onnx", "--model", str(refused), str(seeds_dir), "--backend", "onnx",
+                                 "--quantize"])
+    assert result.exit_code == 2 and "pass only --backend" in result.output
+    assert {p.name: p.read_bytes() for p in refused.iterdir() if p.is_file()} == before
+
+    # predict: the recorded engine (int8 + refine everything = fp32) vs plain int8 for this run only
+    outputs = {}
+    for name, extra in (("recorded", []), ("int8", ["--refine-margin", "0"]), ("fp32", ["--backend", "torch"])):
+        out = tmp_path / f"{name}.jsonl"
+        result = runner.invoke(app, ["predict", "--model", str(target), str(seeds_dir), "--output", str(out),
+                                     "--jobs", "1", *extra])
+        assert result.exit_code == 0, result.output
+        outputs[name] = [json.loads(line)["scores"] for line in out.read_text(encoding="utf-8").splitlines()]
+    assert outputs["recorded"] == outputs["fp32"] != outputs["int8"]
+    assert ModelInfo.read(target).config["model"]["refine_margin"] == 0.999  # overrides are not saved
+    result = runner.invoke(app, ["predict", "--model", str(target), str(seeds_dir), "--refine-margin", "1"])
+    assert result.exit_code == 2 and "--refine-margin" in result.output

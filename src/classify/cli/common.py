@@ -15,6 +15,16 @@ class OnError(str, Enum):
     skip = "skip"
 
 
+class InferenceBackend(str, Enum):
+    """A transformer model's inference engine (see ``classify.models.transformer``)."""
+
+    torch = "torch"
+    torch_bf16 = "torch-bf16"
+    torch_int8 = "torch-int8"
+    onnx = "onnx"
+    onnx_int8 = "onnx-int8"
+
+
 def exit_with_input_error(error: Exception, code: int = 2) -> NoReturn:
     """Print a one-line error (it names the file and line) and exit without a traceback."""
     typer.echo(f"error: {error}", err=True)

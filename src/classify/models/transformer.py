@@ -24,9 +24,19 @@ max-aggregation had the best mean macro-F1 (0.73), ahead of mean-aggregation (0.
 
 Fast CPU inference (``backend``): ``onnx-int8`` runs an ONNX export with int8 dynamically quantised weights in
 ONNX Runtime (:func:`export_onnx` writes it into the model directory, checks that its predictions agree with
-the fp32 model, and makes it the model's default); ``onnx`` is the fp32 export; ``torch-int8`` quantises the
-``Linear`` layers with ``torch.ao.quantization.quantize_dynamic`` at load time (no files, but that torch API is
-deprecated). ``benchmarks/bert_cpu_inference.py`` measures them.
+the fp32 model, and makes it the model's default); ``onnx`` is the fp32 export; ``torch-bf16`` runs PyTorch
+under CPU bfloat16 autocast (the classifier head and the softmax stay fp32; only on CPUs with native bf16
+instructions, AVX512-BF16/AMX or Arm BF16 -- elsewhere it is refused, see :func:`cpu_bf16_supported`; on a
+GPU it is the ``torch`` path with its ``precision``); ``torch-int8`` quantises the ``Linear`` layers with
+``torch.ao.quantization.quantize_dynamic`` at load time (no files, but that torch API is deprecated).
+
+Close-call refinement (``refine_margin``, a cascade): with a fast backend, articles whose top-two probability
+margin (after aggregation, on the fast path's probabilities) is below ``refine_margin`` are recomputed with
+plain fp32 PyTorch, all their windows, and their probabilities replaced. Low-precision arithmetic moves
+probabilities by about a percent, so it only flips decisions that were near-ties; re-running those few
+articles in fp32 restores agreement at a small cost. The fp32 weights are loaded only when a close call
+occurs (an ONNX backend otherwise never reads them); :attr:`TransformerClassifier.refine_stats` counts the
+articles refined. ``benchmarks/bert_cpu_inference.py`` measures all of them.
 """
 
 from __future__ import annotations
@@ -42,7 +52,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -56,14 +66,20 @@ if TYPE_CHECKING:  # torch and transformers are imported inside the functions th
 
 __all__ = [
     "DEFAULT_MODEL",
+    "FAST_BACKENDS",
     "ONNX_DIR",
+    "BackendUnavailableError",
     "FastPathDisagreesError",
     "ModelNotAvailableError",
     "ScratchConfig",
     "TransformerClassifier",
     "TransformerConfig",
     "aggregate_logits",
+    "check_fast_path",
+    "close_calls",
     "compare_predictions",
+    "cpu_bf16_autocast",
+    "cpu_bf16_supported",
     "export_onnx",
     "split_windows",
 ]
@@ -74,7 +90,10 @@ ONNX_DIR = "onnx"
 ONNX_FILES = {"onnx": "model.onnx", "onnx-int8": "model_int8.onnx"}
 
 LongText = Literal["chunk", "head_tail", "head"]
-Backend = Literal["torch", "torch-int8", "onnx", "onnx-int8"]
+Backend = Literal["torch", "torch-bf16", "torch-int8", "onnx", "onnx-int8"]
+BACKENDS: tuple[str, ...] = get_args(Backend)
+#: the backends that approximate the fp32 model (``refine_margin`` applies to them)
+FAST_BACKENDS: tuple[str, ...] = ("torch-bf16", "torch-int8", "onnx", "onnx-int8")
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +103,11 @@ class ModelNotAvailableError(OSError):
 
 
 class FastPathDisagreesError(RuntimeError):
-    """A fast inference path (ONNX, int8) disagrees with the fp32 model more than allowed."""
+    """A fast inference path (ONNX, int8, bf16) disagrees with the fp32 model more than allowed."""
+
+
+class BackendUnavailableError(RuntimeError):
+    """The requested inference backend cannot run on this machine; the message names an alternative."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -125,7 +148,11 @@ class TransformerConfig(BaseModel):
     precision: Literal["auto", "fp32", "fp16", "bf16"] = Field(
         "auto", description="mixed precision on a GPU (auto: bf16 if supported, else fp16); always fp32 on CPU")
     # -- inference --
-    backend: Backend = Field("torch", description="inference engine: torch | torch-int8 | onnx | onnx-int8")
+    backend: Backend = Field(
+        "torch", description="inference engine: torch | torch-bf16 | torch-int8 | onnx | onnx-int8")
+    refine_margin: float = Field(
+        0.0, ge=0, lt=1, description="fast backends: recompute in fp32 the articles whose top-2 probability "
+                                     "margin is below this (0: off)")
 
     @model_validator(mode="after")
     def _consistent(self) -> TransformerConfig:
@@ -190,6 +217,17 @@ def aggregate_logits(logits: np.ndarray, doc: np.ndarray, n_docs: int, how: str 
     else:
         raise ValueError(f"unknown aggregation {how!r}; use 'mean' or 'max'")
     return out
+
+
+def close_calls(proba: np.ndarray, margin: float) -> np.ndarray:
+    """Indices of the rows whose two highest probabilities differ by less than ``margin`` (none when 0)."""
+    proba = np.asarray(proba)
+    if margin <= 0 or not len(proba):
+        return np.zeros(0, dtype=np.int64)
+    if proba.shape[1] < 2:
+        return np.zeros(0, dtype=np.int64)
+    top2 = np.partition(proba, -2, axis=1)[:, -2:]
+    return np.flatnonzero(np.abs(top2[:, 1] - top2[:, 0]) < margin)
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -370,10 +408,15 @@ class _Runner:
 
 
 class _TorchRunner(_Runner):
-    def __init__(self, encoder: _WindowEncoder, batch_size: int, model: Any, precision: str) -> None:
+    """PyTorch: on a GPU with the configured mixed ``precision``; on a CPU in fp32, or under bf16 autocast
+    with ``cpu_bf16``."""
+
+    def __init__(self, encoder: _WindowEncoder, batch_size: int, model: Any, precision: str, *,
+                 cpu_bf16: bool = False) -> None:
         super().__init__(encoder, batch_size)
         self.model = model
         self.precision = precision
+        self.cpu_bf16 = cpu_bf16
 
     def _forward(self, batch: dict[str, np.ndarray]) -> np.ndarray:
         import torch
@@ -385,9 +428,84 @@ class _TorchRunner(_Runner):
             if dtype is not None:
                 with torch.autocast("cuda", dtype=dtype):
                     logits = self.model(**inputs).logits
+            elif self.cpu_bf16 and device.type == "cpu":
+                with cpu_bf16_autocast(self.model):
+                    logits = self.model(**inputs).logits
             else:
                 logits = self.model(**inputs).logits
         return logits.float().cpu().numpy()
+
+
+def cpu_bf16_supported() -> bool:
+    """Whether this CPU computes in bfloat16 natively, so that bf16 autocast is faster than fp32.
+
+    ``torch.ops.mkldnn._is_mkldnn_bf16_supported()`` alone is not enough: on x86 it is also true for AVX-512
+    CPUs without bf16 instructions (Skylake, Cascade Lake), where oneDNN emulates bf16 and runs slower than
+    fp32. So on x86 the CPU must also have AVX512-BF16 or AMX tiles (Cooper Lake, Sapphire Rapids and later,
+    AMD Zen 4 and later); on Arm the oneDNN check already means the BF16 extension.
+    """
+    import platform
+
+    import torch
+
+    try:
+        if not (torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()):
+            return False
+    except (AttributeError, RuntimeError):  # pragma: no cover - a torch build without these ops
+        return False
+    if platform.machine().lower() in ("x86_64", "amd64", "i386", "i686", "x86"):
+        cpu = torch.cpu
+        checks = [getattr(cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+        return any(bool(check()) for check in checks if check is not None)
+    return True
+
+
+def _require_backend(backend: str) -> None:
+    """Refuse a backend this machine cannot run well (only ``torch-bf16`` on a CPU without native bf16)."""
+    if backend != "torch-bf16":
+        return
+    import torch
+
+    if torch.cuda.is_available() or cpu_bf16_supported():
+        return
+    raise BackendUnavailableError(
+        "backend 'torch-bf16' needs a CPU with native bfloat16 instructions (AVX512-BF16 or AMX on x86, BF16 "
+        "on Arm); this one would emulate bf16, slower than fp32. Use backend 'onnx-int8' (after `classify "
+        "export-onnx`) for fast CPU inference here, or 'torch'.")
+
+
+@contextmanager
+def cpu_bf16_autocast(model: Any) -> Iterator[None]:
+    """CPU bfloat16 autocast around a ``...ForSequenceClassification`` forward pass, with the classifier head
+    (``model.classifier`` or ``model.score``) run in fp32 on fp32 inputs, so the logits -- whose small
+    differences decide close calls -- do not carry bf16's 8-bit mantissa."""
+    import torch
+
+    head = next((m for m in (getattr(model, "classifier", None), getattr(model, "score", None))
+                 if isinstance(m, torch.nn.Module)), None)
+    hooks: list[Any] = []
+    contexts: list[Any] = []
+
+    def enter(_module: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        ctx = torch.autocast("cpu", enabled=False)
+        ctx.__enter__()
+        contexts.append(ctx)
+        return tuple(a.float() if torch.is_tensor(a) and a.is_floating_point() else a for a in args)
+
+    def leave(_module: Any, _args: Any, _output: Any) -> None:
+        if contexts:
+            contexts.pop().__exit__(None, None, None)
+
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        if head is not None:
+            hooks = [head.register_forward_pre_hook(enter), head.register_forward_hook(leave)]
+        try:
+            yield
+        finally:
+            for hook in hooks:
+                hook.remove()
+            while contexts:  # the head raised: leave its fp32 region before the bf16 one
+                contexts.pop().__exit__(None, None, None)
 
 
 class _OnnxRunner(_Runner):
@@ -547,7 +665,14 @@ class TransformerClassifier:
         self._source_dir: Path | None = None
         self._runner: _Runner | None = None
         self._runner_key: tuple[str, int, str] | None = None
+        self._reference: _Runner | None = None  # plain fp32 PyTorch, for close-call refinement
+        self._reference_key: int | None = None
         self._encoder: _WindowEncoder | None = None
+        #: close-call refinement, summed over predict_proba calls: articles classified / refined in fp32, and
+        #: their windows (``refine_margin``; all zero refined with the ``torch`` backend or a margin of 0)
+        self.refine_stats: dict[str, int] = {"articles": 0, "refined": 0, "windows": 0, "refined_windows": 0}
+        #: (articles refined, articles) in the last predict_proba call
+        self.last_refined: tuple[int, int] = (0, 0)
 
     @classmethod
     def from_config(cls, config: TransformerConfig | dict[str, Any], *, seed: int = 0) -> TransformerClassifier:
@@ -730,20 +855,43 @@ class TransformerClassifier:
         Each article is cut into windows per ``long_text`` (with ``chunk`` the whole article is read) and the
         windows' logits are aggregated before the softmax.
         """
+        return self._predict_proba(texts, progress)[1]
+
+    def _predict_proba(self, texts: Sequence[str], progress: bool | None) -> tuple[np.ndarray, np.ndarray]:
+        """(the engine's probabilities, the same after close-call refinement)."""
         if self.tokenizer is None:
             raise RuntimeError("this TransformerClassifier is not fitted; call fit() or load()")
         texts = list(texts)
         if not texts:
-            return np.zeros((0, len(self.labels)))
+            return np.zeros((0, len(self.labels))), np.zeros((0, len(self.labels)))
         encoder = self._window_encoder()
         windows, doc = encoder.encode(texts)
+        c = self.config
         logits = self._engine().logits(windows, len(self.labels), progress)
-        return _softmax(aggregate_logits(logits, doc, len(texts), self.config.aggregate))
+        fast = _softmax(aggregate_logits(logits, doc, len(texts), c.aggregate))
+        proba = fast.copy()
+        close = close_calls(proba, c.refine_margin) if c.backend in FAST_BACKENDS else close_calls(proba, 0)
+        refined_windows = 0
+        if close.size:
+            # the cascade: near-ties are where low-precision noise flips decisions; redo those articles in fp32
+            rows = np.flatnonzero(np.isin(doc, close))
+            fp32 = self._reference_engine().logits([windows[i] for i in rows], len(self.labels), False)
+            keep = {int(d): k for k, d in enumerate(close)}
+            sub_doc = np.array([keep[int(d)] for d in doc[rows]], dtype=np.int64)
+            proba[close] = _softmax(aggregate_logits(fp32, sub_doc, len(close), c.aggregate))
+            refined_windows = len(rows)
+        self.last_refined = (int(close.size), len(texts))
+        stats = self.refine_stats
+        stats["articles"] += len(texts)
+        stats["refined"] += int(close.size)
+        stats["windows"] += len(windows)
+        stats["refined_windows"] += refined_windows
+        return fast, proba
 
     @property
     def uses_accelerator(self) -> bool:
         """True when inference runs on a GPU (then one process should drive it: no forked workers)."""
-        if self.config.backend != "torch":
+        if self.config.backend not in ("torch", "torch-bf16"):
             return False
         import torch
 
@@ -759,9 +907,12 @@ class TransformerClassifier:
         _, doc = self._window_encoder().encode(list(texts))
         return np.bincount(doc, minlength=len(texts)).tolist()
 
-    def with_backend(self, backend: Backend) -> TransformerClassifier:
-        """Switch the inference engine in place (``onnx*`` needs :func:`export_onnx` files in the model dir)."""
-        self.config = self.config.model_copy(update={"backend": backend})
+    def with_backend(self, backend: Backend, *, refine_margin: float | None = None) -> TransformerClassifier:
+        """Switch the inference engine in place (``onnx*`` needs :func:`export_onnx` files in the model dir);
+        ``refine_margin`` (when given) replaces the close-call refinement margin."""
+        config = _updated(self.config, backend=backend, refine_margin=refine_margin)
+        _require_backend(config.backend)
+        self.config = config
         self._runner = None
         return self
 
@@ -780,12 +931,23 @@ class TransformerClassifier:
                 self.model = AutoModelForSequenceClassification.from_pretrained(self._source_dir).eval()
         return self.model
 
+    def _reference_engine(self) -> _Runner:
+        """Plain fp32 PyTorch on the model's device, for close-call refinement (weights loaded on first use)."""
+        c = self.config
+        if self._reference is not None and self._reference_key == c.eval_batch_size:
+            return self._reference
+        model = self._torch_model()
+        self._reference = _TorchRunner(self._window_encoder(), c.eval_batch_size, model, "fp32")
+        self._reference_key = c.eval_batch_size
+        return self._reference
+
     def _engine(self) -> _Runner:
         """The inference engine for the current config (rebuilt when backend, batch size or precision change)."""
         c = self.config
         key = (c.backend, c.eval_batch_size, c.precision)
         if self._runner is not None and self._runner_key == key:
             return self._runner
+        _require_backend(c.backend)
         encoder = self._window_encoder()
         runner: _Runner
         if c.backend in ONNX_FILES:
@@ -803,7 +965,9 @@ class TransformerClassifier:
             model = self._torch_model()
             if torch.cuda.is_available() and next(model.parameters()).device.type == "cpu":
                 model = model.to("cuda")
-            runner = _TorchRunner(encoder, c.eval_batch_size, model, c.precision)
+            on_cpu = next(model.parameters()).device.type == "cpu"
+            runner = _TorchRunner(encoder, c.eval_batch_size, model, c.precision,
+                                  cpu_bf16=c.backend == "torch-bf16" and on_cpu)
         self._runner, self._runner_key = runner, key
         return runner
 
@@ -834,8 +998,13 @@ class TransformerClassifier:
         return Path(model_dir)
 
     @classmethod
-    def load(cls, model_dir: str | Path, *, backend: Backend | None = None) -> TransformerClassifier:
-        """Load a saved model; ``backend`` overrides the inference engine recorded in ``classify.json``."""
+    def load(cls, model_dir: str | Path, *, backend: Backend | None = None,
+             refine_margin: float | None = None) -> TransformerClassifier:
+        """Load a saved model; ``backend`` and ``refine_margin`` override what ``classify.json`` records.
+
+        An explicitly requested backend this machine cannot run raises :class:`BackendUnavailableError` here;
+        one recorded in ``classify.json`` only when predicting, so that it can still be overridden.
+        """
         from transformers import AutoTokenizer
 
         model_dir = Path(model_dir)
@@ -852,8 +1021,9 @@ class TransformerClassifier:
                              f"id2label {weights_labels}")
         model_cfg = info.config.get("model", {}) if isinstance(info.config, dict) else {}
         config = TransformerConfig.model_validate(model_cfg) if model_cfg else TransformerConfig()
+        config = _updated(config, backend=backend, refine_margin=refine_margin)
         if backend is not None:
-            config = config.model_copy(update={"backend": backend})
+            _require_backend(config.backend)
         clf = cls(config, seed=int(info.extra.get("seed", 0)))
         with _quiet_transformers():
             clf.tokenizer = AutoTokenizer.from_pretrained(model_dir)
@@ -868,6 +1038,14 @@ class TransformerClassifier:
         state = f"labels={self.labels}" if self.labels else "unfitted"
         src = "scratch" if self.config.scratch is not None else self.config.name
         return f"TransformerClassifier({src!r}, long_text={self.config.long_text!r}, {state})"
+
+
+def _updated(config: TransformerConfig, **changes: Any) -> TransformerConfig:
+    """``config`` with the non-None ``changes`` applied and validated (``model_copy`` alone validates nothing)."""
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if not changes:
+        return config
+    return TransformerConfig.model_validate({**config.model_dump(), **changes})
 
 
 def _encoder_source(config: TransformerConfig) -> dict[str, Any]:
@@ -996,7 +1174,8 @@ def quantize_onnx_int8(source: Path, target: Path, *, per_channel: bool = False)
 
 
 def export_onnx(model_dir: str | Path, check_texts: Sequence[str], *, quantize: bool = True,
-                min_agreement: float = 0.99, make_default: bool = True) -> dict[str, Any]:
+                min_agreement: float = 0.99, make_default: bool = True, backend: Backend | None = None,
+                refine_margin: float = 0.0) -> dict[str, Any]:
     """Add ONNX exports to a saved transformer model and check them against the fp32 PyTorch model.
 
     Writes ``onnx/model.onnx`` (fp32) and, with ``quantize``, ``onnx/model_int8.onnx``; classifies
@@ -1004,14 +1183,87 @@ def export_onnx(model_dir: str | Path, check_texts: Sequence[str], *, quantize: 
     directory untouched) when argmax agreement falls below ``min_agreement``. With ``make_default`` the
     fast engine becomes the model's ``backend`` in ``classify.json``, so ``classify predict`` uses it.
     Returns the agreement report (also stored under ``extra.onnx`` in ``classify.json``).
+
+    ``backend`` (any fast path, not only ONNX; it takes precedence over ``quantize``) and ``refine_margin``
+    are passed to :func:`check_fast_path`, which does the work.
+    """
+    if backend is None:
+        backend = "onnx-int8" if quantize else "onnx"
+    return check_fast_path(model_dir, check_texts, backend=backend, refine_margin=refine_margin,
+                           min_agreement=min_agreement, make_default=make_default)
+
+
+def check_fast_path(model_dir: str | Path, check_texts: Sequence[str], *, backend: Backend = "onnx-int8",
+                    refine_margin: float = 0.0, min_agreement: float = 0.99,
+                    make_default: bool = True) -> dict[str, Any]:
+    """Check a fast inference path against the fp32 PyTorch model on ``check_texts``; keep it if it agrees.
+
+    ``onnx``/``onnx-int8`` first write the ONNX exports (``onnx/``); ``torch-bf16``/``torch-int8`` need no
+    files. The fast path classifies ``check_texts`` with close-call refinement at ``refine_margin``
+    applied, as it will in use. Below ``min_agreement`` argmax agreement with fp32 it raises
+    :class:`FastPathDisagreesError` and the model directory is left unchanged; otherwise the report
+    (agreement, probability differences, the fast path's agreement without refinement and the share of
+    texts refined) is stored under ``extra.fast_path`` in ``classify.json`` (for ONNX also under
+    ``extra.onnx``), and with ``make_default`` ``backend`` and ``refine_margin`` become the model's
+    inference settings. A backend this machine cannot run raises :class:`BackendUnavailableError` first.
     """
     model_dir = Path(model_dir)
     check_texts = list(check_texts)
     if not check_texts:
-        raise ValueError("export_onnx needs some check_texts to compare the fast path with the fp32 model")
+        raise ValueError("checking a fast path needs some check_texts to compare with the fp32 model")
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
+    if not 0.0 <= refine_margin < 1.0:
+        raise ValueError(f"refine_margin must lie in [0, 1), got {refine_margin}")
+    _require_backend(backend)
     reference = TransformerClassifier.load(model_dir, backend="torch")
     ref_proba = reference.predict_proba(check_texts)
-    backend: Backend = "onnx-int8" if quantize else "onnx"
+
+    def judge(fast: TransformerClassifier) -> dict[str, Any]:
+        fast.model = reference.model  # the same fp32 weights: refinement need not load them again
+        fast.refine_stats = dict.fromkeys(fast.refine_stats, 0)
+        unrefined, proba = fast._predict_proba(check_texts, None)
+        report: dict[str, Any] = {"backend": backend, **compare_predictions(ref_proba, proba)}
+        if refine_margin > 0:
+            refined = fast.refine_stats["refined"]
+            report.update({
+                "refine_margin": refine_margin,
+                "refined": refined,
+                "refined_share": refined / len(check_texts),
+                "unrefined_argmax_agreement": compare_predictions(ref_proba, unrefined)["argmax_agreement"],
+            })
+        if report["argmax_agreement"] < min_agreement:
+            how = f" with refine_margin {refine_margin}" if refine_margin > 0 else ""
+            raise FastPathDisagreesError(
+                f"{backend}{how} agrees with the fp32 model on {report['argmax_agreement']:.1%} of {report['n']} "
+                f"texts (< {min_agreement:.0%}); the model directory was left unchanged")
+        return report
+
+    def record(info: ModelInfo, report: dict[str, Any]) -> None:
+        info.extra["fast_path"] = report
+        if backend in ONNX_FILES:
+            info.extra["onnx"] = report
+        if make_default:
+            model_cfg = info.config.setdefault("model", {})
+            model_cfg["backend"] = backend
+            model_cfg["refine_margin"] = refine_margin
+
+    if backend not in ONNX_FILES:  # nothing to export: only classify.json changes (atomically)
+        report = judge(reference.with_backend(backend, refine_margin=refine_margin))
+        info = ModelInfo.read(model_dir)
+        record(info, report)
+        target = model_dir / MODEL_INFO_FILE
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{MODEL_INFO_FILE}.", dir=model_dir)
+        try:
+            with open(fd, "w", encoding="utf-8") as fh:
+                fh.write(info.to_json() + "\n")
+            os.chmod(tmp_name, target.stat().st_mode & 0o7777)  # mkstemp's file is private (0600)
+            os.replace(tmp_name, target)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        return report
+
     with atomic_directory(model_dir) as tmp:
         for item in model_dir.iterdir():
             if item.name == ONNX_DIR:
@@ -1019,18 +1271,11 @@ def export_onnx(model_dir: str | Path, check_texts: Sequence[str], *, quantize: 
             (shutil.copytree if item.is_dir() else shutil.copy2)(item, tmp / item.name)
         fp32 = export_model_onnx(reference.model, tmp / ONNX_DIR / ONNX_FILES["onnx"],
                                  token_types=reference._window_encoder().token_types)
-        if quantize:
+        if backend == "onnx-int8":
             with _quiet_transformers():
                 quantize_onnx_int8(fp32, tmp / ONNX_DIR / ONNX_FILES["onnx-int8"])
-        fast = TransformerClassifier.load(tmp, backend=backend)
-        report = {"backend": backend, **compare_predictions(ref_proba, fast.predict_proba(check_texts))}
-        if report["argmax_agreement"] < min_agreement:
-            raise FastPathDisagreesError(
-                f"{backend} agrees with the fp32 model on {report['argmax_agreement']:.1%} of {report['n']} texts "
-                f"(< {min_agreement:.0%}); the model directory was left unchanged")
+        report = judge(TransformerClassifier.load(tmp, backend=backend, refine_margin=refine_margin))
         info = ModelInfo.read(tmp)
-        info.extra["onnx"] = report
-        if make_default:
-            info.config.setdefault("model", {})["backend"] = backend
+        record(info, report)
         (tmp / MODEL_INFO_FILE).write_text(info.to_json() + "\n", encoding="utf-8")
     return report
