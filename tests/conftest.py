@@ -36,3 +36,15 @@ def dev_records() -> list[dict]:
         pytest.skip(f"dev corpus not available at {DEV}")
     with DEV.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """One torch thread for a module: tiny models run fastest that way and leave the other core to the
+    parallel test worker."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

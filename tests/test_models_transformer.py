@@ -97,14 +97,8 @@ def cpu_only():
 
 
 @pytest.fixture(scope="module", autouse=True)
-def one_torch_thread():
-    """Tiny models run fastest on one thread (and leave the other core to parallel test runs)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+def _one_thread(one_torch_thread):
+    """Tiny models run fastest on one thread (see conftest.one_torch_thread)."""
 
 
 @pytest.fixture(scope="module")

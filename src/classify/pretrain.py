@@ -640,11 +640,16 @@ def pretrain(
     ``classify train``.
     """
     import torch
-    from transformers import TrainerCallback, TrainingArguments, set_seed
+    from transformers import TrainerCallback, set_seed
 
     from classify.io import ErrorReport
     from classify.models.base import atomic_directory, package_versions
-    from classify.models.transformer import _autocast_dtype, _progress_callback, _quiet_transformers
+    from classify.models.transformer import (
+        _autocast_dtype,
+        _progress_callback,
+        _quiet_transformers,
+        training_arguments,
+    )
 
     started = time.perf_counter()
     if not isinstance(config, PretrainConfig):
@@ -707,31 +712,12 @@ def pretrain(
     set_seed(config.seed)
     train_started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="classify-pretrain-") as out:
-        args = TrainingArguments(
-            output_dir=out,
-            learning_rate=c.learning_rate,
-            num_train_epochs=c.epochs,
+        args = training_arguments(
+            out, c, seed=config.seed, dtype=dtype,
             max_steps=c.max_steps or -1,
-            per_device_train_batch_size=c.batch_size,
-            gradient_accumulation_steps=c.gradient_accumulation_steps,
-            warmup_steps=c.warmup_ratio,  # a float in [0, 1) is a ratio of the total steps
-            weight_decay=c.weight_decay,
-            max_grad_norm=c.max_grad_norm,
-            lr_scheduler_type="linear",
-            seed=config.seed,
-            data_seed=config.seed,
-            fp16=dtype is not None and dtype == torch.float16,
-            bf16=dtype is not None and dtype == torch.bfloat16,
-            use_cpu=not cuda,
             eval_strategy="no",
             save_strategy="no",
-            logging_strategy="epoch",
             include_num_input_tokens_seen="non_padding",
-            report_to="none",
-            disable_tqdm=True,
-            log_level="error",
-            remove_unused_columns=False,
-            dataloader_num_workers=0,
         )
         timer = _progress_callback(total_steps, "pretraining", progress)
         with _quiet_transformers():

@@ -600,6 +600,40 @@ def _weighted_trainer_class():  # type: ignore[no-untyped-def]
     return WeightedTrainer
 
 
+def training_arguments(output_dir: str, c: Any, *, seed: int, dtype: Any, **extra: Any):  # type: ignore[no-untyped-def]
+    """``TrainingArguments`` with what fine-tuning and :mod:`classify.pretrain` share: the optimiser fields of
+    config ``c`` (learning_rate, epochs, batch_size, gradient_accumulation_steps, warmup_ratio, weight_decay,
+    max_grad_norm), the seed, mixed precision only on a GPU (``dtype`` from :func:`_autocast_dtype`), one log
+    row per epoch, and quiet, local-only logging. ``extra`` adds or overrides fields."""
+    import torch
+    from transformers import TrainingArguments
+
+    fields: dict[str, Any] = dict(
+        output_dir=output_dir,
+        learning_rate=c.learning_rate,
+        num_train_epochs=c.epochs,
+        per_device_train_batch_size=c.batch_size,
+        gradient_accumulation_steps=c.gradient_accumulation_steps,
+        warmup_steps=c.warmup_ratio,  # a float in [0, 1) is a ratio of the total steps
+        weight_decay=c.weight_decay,
+        max_grad_norm=c.max_grad_norm,
+        lr_scheduler_type="linear",
+        seed=seed,
+        data_seed=seed,
+        fp16=dtype is not None and dtype == torch.float16,
+        bf16=dtype is not None and dtype == torch.bfloat16,
+        use_cpu=not torch.cuda.is_available(),
+        logging_strategy="epoch",
+        report_to="none",
+        disable_tqdm=True,
+        log_level="error",
+        remove_unused_columns=False,
+        dataloader_num_workers=0,
+    )
+    fields.update(extra)
+    return TrainingArguments(**fields)
+
+
 def _progress_callback(total_steps: int, description: str = "fine-tuning",
                        enabled: bool | None = None):  # type: ignore[no-untyped-def]
     """A TrainerCallback that drives classify's rich progress bar (silent when piped, or with ``enabled=False``)."""
@@ -700,7 +734,7 @@ class TransformerClassifier:
         ``groups`` is accepted for interface parity (no internal search here).
         """
         import torch
-        from transformers import EarlyStoppingCallback, TrainingArguments, set_seed
+        from transformers import EarlyStoppingCallback, set_seed
 
         texts = [t if isinstance(t, str) else "" for t in texts]
         labels = [str(y) for y in labels]
@@ -776,22 +810,9 @@ class TransformerClassifier:
         total_steps = max(1, math.ceil(steps_per_epoch * c.epochs))
         strategy = "epoch" if eval_set is not None else "no"
         with tempfile.TemporaryDirectory(prefix="classify-train-") as out:
-            args = TrainingArguments(
-                output_dir=out,
-                learning_rate=c.learning_rate,
-                num_train_epochs=c.epochs,
-                per_device_train_batch_size=c.batch_size,
+            args = training_arguments(
+                out, c, seed=self.seed, dtype=dtype,
                 per_device_eval_batch_size=c.eval_batch_size,
-                gradient_accumulation_steps=c.gradient_accumulation_steps,
-                warmup_steps=c.warmup_ratio,  # a float in [0, 1) is a ratio of the total steps
-                weight_decay=c.weight_decay,
-                max_grad_norm=c.max_grad_norm,
-                lr_scheduler_type="linear",
-                seed=self.seed,
-                data_seed=self.seed,
-                fp16=dtype is not None and dtype == torch.float16,
-                bf16=dtype is not None and dtype == torch.bfloat16,
-                use_cpu=not cuda,
                 eval_strategy=strategy,
                 save_strategy=strategy,
                 save_only_model=True,
@@ -799,12 +820,6 @@ class TransformerClassifier:
                 load_best_model_at_end=eval_set is not None,
                 metric_for_best_model="macro_f1" if eval_set is not None else None,
                 greater_is_better=True,
-                logging_strategy="epoch",
-                report_to="none",
-                disable_tqdm=True,
-                log_level="error",
-                remove_unused_columns=False,
-                dataloader_num_workers=0,
             )
             timer = _progress_callback(total_steps)
             callbacks: list[Any] = [timer]
