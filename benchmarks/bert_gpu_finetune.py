@@ -40,9 +40,9 @@ BERT_BASE = {
 }
 
 
-def classify(*args: str, check: bool = True) -> tuple[float, subprocess.CompletedProcess]:
+def classify(*args: str, check: bool = True, **env_extra: str) -> tuple[float, subprocess.CompletedProcess]:
     env = dict(os.environ, CLASSIFY_NO_PROGRESS="1", PYTHONPATH=f"{ROOT / 'src'}{os.pathsep}"
-               + os.environ.get("PYTHONPATH", ""))
+               + os.environ.get("PYTHONPATH", ""), **env_extra)
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "classify", *args], capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - t0
@@ -75,9 +75,9 @@ def main() -> None:
     a.work.mkdir(parents=True)
     ds, model, report = a.work / "ds", a.work / "bert-base-scratch", a.work / "report"
 
+    rows = [json.loads(line) for line in a.corpus.open(encoding="utf-8") if line.strip()]
     corpus = a.corpus
     if a.replicate:
-        rows = [json.loads(line) for line in a.corpus.open(encoding="utf-8") if line.strip()]
         corpus = a.work / "replicated.jsonl"
         with corpus.open("w", encoding="utf-8") as fh:
             for i in range(a.replicate):
@@ -95,7 +95,6 @@ def main() -> None:
                          "--report", str(report))
     metrics = json.loads((report / "metrics.json").read_text(encoding="utf-8"))["metrics"]
 
-    rows = [json.loads(line) for line in a.corpus.open(encoding="utf-8") if line.strip()]
     pred_in = a.work / "predict_in.jsonl"
     with pred_in.open("w", encoding="utf-8") as fh:
         for i in range(a.predict_n):
@@ -105,10 +104,8 @@ def main() -> None:
                          )
     n_out = sum(1 for _ in (a.work / "pred.jsonl").open(encoding="utf-8"))
 
-    env_offline = dict(os.environ, HF_HUB_OFFLINE="1")
-    os.environ.update(env_offline)
     _, berturk = classify("train", "--config", str(ROOT / "configs" / "bert.yaml"), "--data", str(ds),
-                          "--output", str(a.work / "berturk"), check=False)
+                          "--output", str(a.work / "berturk"), check=False, HF_HUB_OFFLINE="1")
 
     epochs = [r for r in training["history"] if "train_seconds" in r]
     per_epoch = [r["train_seconds"] for r in epochs]

@@ -974,13 +974,14 @@ def _temp_beside(target: Path) -> tuple[int, str]:
     return fd, tmp
 
 
-def write_json_atomic(path: str | os.PathLike[str], obj: Any, *, indent: int | None = 2) -> Path:
+def write_json_atomic(path: str | os.PathLike[str], obj: Any, *, indent: int | None = 2,
+                      sort_keys: bool = False) -> Path:
     """Write ``obj`` as UTF-8 JSON to ``path`` via a temp file and :func:`os.replace`; returns the path."""
     target = Path(path)
     fd, tmp = _temp_beside(target)
     try:
         with open(fd, "w", encoding="utf-8", newline="\n") as fh:
-            json.dump(obj, fh, ensure_ascii=False, indent=indent, default=_json_default)
+            json.dump(obj, fh, ensure_ascii=False, indent=indent, default=_json_default, sort_keys=sort_keys)
             fh.write("\n")
         os.replace(tmp, target)
     except BaseException:

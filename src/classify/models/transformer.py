@@ -42,6 +42,7 @@ articles refined. ``benchmarks/bert_cpu_inference.py`` measures all of them.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 import logging
 import math
 import os
@@ -57,6 +58,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from classify.io import write_json_atomic
 from classify.models.base import MODEL_INFO_FILE, ModelInfo, atomic_directory, package_versions
 from classify.models.scratch import ScratchConfig, build_scratch_model
 from classify.progress import progress_bar, progress_enabled
@@ -1267,16 +1269,7 @@ def check_fast_path(model_dir: str | Path, check_texts: Sequence[str], *, backen
         report = judge(reference.with_backend(backend, refine_margin=refine_margin))
         info = ModelInfo.read(model_dir)
         record(info, report)
-        target = model_dir / MODEL_INFO_FILE
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{MODEL_INFO_FILE}.", dir=model_dir)
-        try:
-            with open(fd, "w", encoding="utf-8") as fh:
-                fh.write(info.to_json() + "\n")
-            os.chmod(tmp_name, target.stat().st_mode & 0o7777)  # mkstemp's file is private (0600)
-            os.replace(tmp_name, target)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
+        write_json_atomic(model_dir / MODEL_INFO_FILE, asdict(info), sort_keys=True)  # as ModelInfo.to_json
         return report
 
     with atomic_directory(model_dir) as tmp:
