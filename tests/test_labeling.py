@@ -463,3 +463,17 @@ def test_dev_corpus_heldout_macro_f1() -> None:
     assert result["extended"]["heldout"]["macro_f1"] >= 0.84
     # other_social pages are not confidently forced into the five labels
     assert base["all"]["other_social"]["confident_share"] <= 0.35
+
+
+def test_save_writes_one_self_contained_file_that_loads_back(tmp_path: Path, seed_texts: dict[str, str]) -> None:
+    original = Labeler.load("labels-extended")  # extends labels.yaml
+    path = original.save(tmp_path / "merged.yaml")
+    text = path.read_text(encoding="utf-8")
+    assert "\nextends:" not in text and "Çocuk Hizmetleri" in text  # Turkish kept as text, not escapes
+    copy = Labeler.load(path)
+    assert copy.schema == original.schema and copy.aggregation == original.aggregation
+    assert [r.name for r in copy.rules] == [r.name for r in original.rules]
+    texts = list(seed_texts.values()) + ["Aile hekimi randevuları yeni sistemle alınacak.",
+                                         "ŞÖNİM kadın konukevinde kalan kadınlara destek verildi."]
+    for t in texts:
+        assert copy.label_text(t) == original.label_text(t)

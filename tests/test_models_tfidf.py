@@ -366,3 +366,108 @@ def test_load_model_dispatches_on_kind(trained: tuple[TfidfClassifier, Path], tm
     (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="not a classify model directory"):
         load_model(tmp_path / "empty")
+
+
+# --------------------------------------------------------------------------------------------------
+# Labelling rules mixed into close calls (model.rules)
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hybrid(corpus: tuple[list[str], list[str]],
+           tmp_path_factory: pytest.TempPathFactory) -> tuple[TfidfClassifier, TfidfClassifier, Path]:
+    texts, labels = corpus
+    plain = TfidfClassifier(TfidfConfig(min_df=1, calibration_folds=2), seed=3).fit(texts, labels)
+    mixed = TfidfClassifier(TfidfConfig(min_df=1, calibration_folds=2, rules="labels", rules_weight=0.3),
+                            seed=3).fit(texts, labels)
+    return plain, mixed, mixed.save(tmp_path_factory.mktemp("tfidf") / "hybrid")
+
+
+#: Texts the tiny test model is unsure about but the default rules recognise.
+CLOSE_CALLS = [
+    "Bakanlık koruyucu aile sayısının arttığını, Çocuk Evleri Sitelerinde kalan çocukların azaldığını açıkladı.",
+    "Evde bakım maaşı ödemeleri yatırıldı; huzurevi ve engelli bakım merkezlerinde denetim sürüyor.",
+    "Aile Yılı etkinliklerinde evlilik öncesi eğitim programı ve doğum oranları konuşuldu.",
+    "Galatasaray ligde üst üste üçüncü galibiyetini aldı.",
+    "YADES kapsamında yaşlılara destek verilecek, Vefa ekipleri ziyaretlerini sürdürüyor.",  # model: unrelated
+]
+
+
+def test_rules_move_close_calls_and_leave_clear_ones(
+        hybrid: tuple[TfidfClassifier, TfidfClassifier, Path], corpus: tuple[list[str], list[str]]) -> None:
+    plain, mixed, _ = hybrid
+    texts = corpus[0] + CLOSE_CALLS
+    p, q = plain.predict_proba(texts), mixed.predict_proba(texts)
+    w = 0.3
+    top2 = np.sort(p, axis=1)[:, -2:]
+    close = top2[:, 1] - top2[:, 0] < w / (1 - w)
+    assert close.any() and (~close).any()
+    np.testing.assert_array_equal(q[~close], p[~close])  # clear calls keep the model's probabilities
+    rules = mixed.rules
+    for i in np.flatnonzero(close):  # close calls: (1 - w) p + w r exactly
+        scores = rules.label_text(texts[i]).scores
+        r = np.array([scores.get(name, 0.0) for name in mixed.labels])
+        np.testing.assert_allclose(q[i], (1 - w) * p[i] + w * r)
+    np.testing.assert_allclose(q.sum(axis=1), 1.0)
+    # the shortcut is exact: mixing the rules into *every* page gives the same top labels
+    full = np.array([(1 - w) * p[i] + w * np.array([rules.label_text(t).scores.get(n, 0.0) for n in mixed.labels])
+                     for i, t in enumerate(texts)])
+    assert list(full.argmax(axis=1)) == list(q.argmax(axis=1))
+    # and the rules do correct a close call the model alone gets wrong (YADES: elderly care)
+    yades = len(texts) - 1
+    assert plain.labels[p[yades].argmax()] == "unrelated" and close[yades]
+    assert mixed.labels[q[yades].argmax()] == "disability_care"
+
+
+def test_hybrid_model_carries_its_rules(hybrid: tuple[TfidfClassifier, TfidfClassifier, Path],
+                                        corpus: tuple[list[str], list[str]], tmp_path: Path) -> None:
+    _, mixed, model_dir = hybrid
+    assert sorted(p.name for p in model_dir.iterdir()) == sorted([MODEL_INFO_FILE, WEIGHTS_FILE, "rules.yaml"])
+    assert "\nextends:" not in (model_dir / "rules.yaml").read_text(encoding="utf-8")
+    texts = corpus[0] + CLOSE_CALLS
+    (tmp_path / "texts.json").write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
+    script = textwrap.dedent(f"""
+        import json
+        import numpy as np
+        from classify.models import load_model
+        texts = json.load(open({str(tmp_path / 'texts.json')!r}, encoding="utf-8"))
+        np.save({str(tmp_path / 'proba.npy')!r}, load_model({str(model_dir)!r}).predict_proba(texts))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, cwd=ROOT,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    np.testing.assert_array_equal(np.load(tmp_path / "proba.npy"), mixed.predict_proba(texts))
+    # a model whose rules file went missing says so instead of predicting without them
+    broken = tmp_path / "broken"
+    import shutil
+
+    shutil.copytree(model_dir, broken)
+    (broken / "rules.yaml").unlink()
+    with pytest.raises(FileNotFoundError, match=r"rules\.yaml: missing .*model\.rules = 'labels'"):
+        load_model(broken)
+
+
+def test_rules_labels_the_model_never_learned(corpus: tuple[list[str], list[str]], tmp_path: Path) -> None:
+    texts, labels = corpus
+    # the extended rules know other_social, which this model never saw: its share goes back to the model
+    model = TfidfClassifier(TfidfConfig(min_df=1, calibration_folds=2, rules="labels-extended", rules_weight=0.5),
+                            seed=0).fit(texts, labels)
+    shelter = "ŞÖNİM kadın konukevinde kalan şiddet mağduru kadınlara psikolojik destek verildi."
+    assert model.rules.label_text(shelter).label == "other_social"
+    proba = model.predict_proba(texts + [shelter])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert proba.shape == (len(texts) + 1, 5)
+    # rules with fewer than two labels in common are a configuration mistake, reported as such
+    (tmp_path / "other.yaml").write_text(textwrap.dedent("""
+        version: 1
+        labels:
+          - {name: sports, display_name: Spor, definition: Spor haberleri.}
+          - {name: unrelated, display_name: İlgisiz, definition: Diğer her şey.}
+        rules:
+          - {name: football, label: sports, keywords: [gol, maç]}
+    """), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"model\.rules \(.*other\.yaml\): the rules' labels \(sports, unrelated\) "
+                                         r"share fewer than two"):
+        TfidfClassifier(TfidfConfig(min_df=1, rules=str(tmp_path / "other.yaml")), seed=0).fit(texts, labels)
+    with pytest.raises(ValueError, match="rules_weight"):
+        TfidfConfig(rules="labels", rules_weight=1.0)

@@ -136,3 +136,25 @@ def test_reject_labels_must_be_in_the_taxonomy(raw_file: Path, tmp_path: Path) -
     with pytest.raises(ConfigError, match="train.reject_labels: 'other_social' not in the taxonomy"):
         train_model(CONFIG, [raw_file], tmp_path / "m",
                     overrides={**SMALL, "data.labels": "labels.yaml", "train.reject_labels": ["other_social"]})
+
+
+def test_cli_trains_and_predicts_with_the_rules_hybrid(raw_file: Path, tmp_path: Path) -> None:
+    from classify.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "hybrid"
+    done = runner.invoke(app, ["train", "--config", str(ROOT / "configs" / "tfidf-rules.yaml"), "--data",
+                               str(raw_file), "--output", str(out), "--model.min_df", "1"])
+    assert done.exit_code == 0, done.output
+    info = ModelInfo.read(out)
+    assert info.config["model"]["rules"] == "labels-extended.yaml" and (out / "rules.yaml").is_file()
+    pages = tmp_path / "pages.jsonl"
+    new = ["YADES kapsamında yaşlılara destek verilecek, Vefa ekipleri ziyaretlerini sürdürüyor.",
+           "Meclis'te CHP grubu bütçe görüşmelerinde sosyal politikaları eleştirdi."]
+    pages.write_text("".join(json.dumps({"id": f"n{i}", "text": t}, ensure_ascii=False) + "\n"
+                             for i, t in enumerate(new)), encoding="utf-8")
+    done = runner.invoke(app, ["predict", "--model", str(out), str(pages), "--output", str(tmp_path / "p.jsonl")])
+    assert done.exit_code == 0, done.output
+    rows = [json.loads(line) for line in (tmp_path / "p.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["n0", "n1"]
+    assert [r["label"] for r in rows] == ["disability_care", "party_politics"]

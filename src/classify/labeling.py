@@ -51,7 +51,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -552,6 +552,42 @@ class Labeler:
                 f"{resolved}: fallback: {schema.fallback!r} is not a label of the taxonomy"
             )
         return cls(schema, rules, agg, source=str(resolved))
+
+    def to_config(self) -> dict[str, Any]:
+        """The merged configuration as one self-contained mapping (no ``extends``), in the YAML schema.
+
+        :meth:`load` of it gives a labeller with the same taxonomy, aggregation and rules: how a trained
+        model carries the exact rules it mixes into its predictions.
+        """
+        defaults = {f.name: f.default for f in fields(LabelRule)}
+        rules = []
+        for r in self.rules:
+            entry: dict[str, Any] = {"name": r.name, "label": r.label}
+            for name in ("keywords", "words", "patterns", "weight", "scope", "negative", "veto", "always",
+                         "min_count", "within", "description"):
+                value = getattr(r, name)
+                if value != defaults[name]:
+                    entry[name] = list(value) if isinstance(value, tuple) else value
+            rules.append(entry)
+        return {
+            "version": 1,
+            "labels": [{"name": lab.name, "display_name": lab.display_name, "definition": lab.definition}
+                       for lab in self.schema.labels],
+            "fallback": self.schema.fallback,
+            "aggregation": self.aggregation.model_dump(mode="json"),
+            "rules": rules,
+        }
+
+    def save(self, path: str | Path) -> Path:
+        """Write :meth:`to_config` as YAML to ``path`` (one file that :meth:`load` reads back)."""
+        import yaml
+
+        path = Path(path)
+        origin = Path(self.source).name if self.source else "a labeller"
+        header = f"# Labelling rules merged from {origin} (extends resolved); written by classify.\n"
+        path.write_text(header + yaml.safe_dump(self.to_config(), allow_unicode=True, sort_keys=False,
+                                                width=110), encoding="utf-8")
+        return path
 
     def _compile(self) -> None:
         """Index keywords by their first word characters; compile each rule's patterns into one regex.
