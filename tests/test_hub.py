@@ -651,3 +651,28 @@ def test_publish_a_model_with_a_reject_label(tmp_path, seeds_dir):
         assert result.exit_code == 0, (args[0], result.output)
     card = (tmp_path / "pub" / "README.md").read_text(encoding="utf-8")
     assert "Reject label(s) `other_social`" in card
+
+
+def test_published_hybrid_model_carries_its_rules_and_says_so(seeds_dir: Path, tmp_path: Path) -> None:
+    """A TF-IDF model that mixes labelling rules in publishes rules.yaml, loads from the staged folder with
+    identical probabilities, and its card says the rules take part in close calls."""
+    from typer.testing import CliRunner
+
+    from classify.cli import app
+    from classify.models import load_model
+
+    runner = CliRunner()
+    root = Path(__file__).resolve().parents[1]
+    for args in (["build-dataset", str(seeds_dir), "--output", str(tmp_path / "ds")],
+                 ["train", "--config", str(root / "configs" / "tfidf.yaml"), "--data", str(tmp_path / "ds"),
+                  "--output", str(tmp_path / "m"), "--data.labels", "labels", "--model.rules", "labels",
+                  "--train.reject_labels", "[]", "--model.min_df", "1"],
+                 ["publish", "--model", str(tmp_path / "m"), "--repo-id", "org/hybrid", "--out", str(tmp_path / "pub")]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, (args[0], result.output)
+    assert (tmp_path / "pub" / "rules.yaml").is_file()
+    card = (tmp_path / "pub" / "README.md").read_text(encoding="utf-8")
+    assert "labelling rules (`rules.yaml`, from `labels`) are mixed into its close calls" in card
+    texts = [p.read_text(encoding="utf-8") for p in sorted(seeds_dir.glob("*.txt"))]
+    np.testing.assert_array_equal(load_model(tmp_path / "pub").predict_proba(texts),
+                                  load_model(tmp_path / "m").predict_proba(texts))

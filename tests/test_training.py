@@ -143,7 +143,7 @@ def test_cli_trains_and_predicts_with_the_rules_hybrid(raw_file: Path, tmp_path:
 
     runner = CliRunner()
     out = tmp_path / "hybrid"
-    done = runner.invoke(app, ["train", "--config", str(ROOT / "configs" / "tfidf-rules.yaml"), "--data",
+    done = runner.invoke(app, ["train", "--config", str(CONFIG), "--data",
                                str(raw_file), "--output", str(out), "--model.min_df", "1"])
     assert done.exit_code == 0, done.output
     info = ModelInfo.read(out)

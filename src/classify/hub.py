@@ -67,6 +67,7 @@ HUB_ALLOW_PATTERNS: tuple[str, ...] = (
     "*.model",
     "*.png",
     "*.onnx",
+    "rules.yaml",  # the labelling rules a TF-IDF model mixes in (read with yaml.safe_load: data, not code)
 )
 #: the label map written beside the weights
 LABELS_FILE = "labels.json"

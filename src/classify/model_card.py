@@ -443,8 +443,15 @@ def _describe(info: ModelInfo) -> str:
             lo, hi = model["char_ngram_range"]
             parts.append(f"character {lo}–{hi}-grams inside words")
         feats = " and ".join(parts) or "n-grams"
-        return (f"a TF-IDF model ({feats}, Turkish casing and digit normalisation) with {head} on top, "
+        text = (f"a TF-IDF model ({feats}, Turkish casing and digit normalisation) with {head} on top, "
                 "a scikit-learn pipeline saved with skops")
+        if model.get("rules"):
+            w = float(model.get("rules_weight", 0.2))
+            text += (f". Hand-written labelling rules (`rules.yaml`, from `{model['rules']}`) are mixed into "
+                     f"its close calls: where the two most probable labels are within {w / (1 - w):.2f} of "
+                     f"each other the probabilities are {1 - w:g} × model + {w:g} × rules, so a plain "
+                     "scikit-learn `predict_proba` on `model.skops` alone differs from `classify predict` there")
+        return text
     if info.kind == "transformer":
         if model.get("scratch"):
             return ("a small BERT trained from scratch (no pre-training) with a classification head; "
@@ -627,6 +634,10 @@ def _limitations(f: CardFacts) -> str:
     if f.info.kind == "tfidf":
         items.append("TF-IDF sees n-grams, not meaning: paraphrases without shared words are missed, and "
                      "probabilities are calibrated only as well as the training data allows.")
+        model = f.info.config.get("model", {}) if isinstance(f.info.config, dict) else {}
+        if model.get("rules"):
+            items.append("The mixed-in rules are keyword lists written for Turkish social-services news of "
+                         "2019–2025; on other sources they can push close calls towards their keywords.")
     if f.info.kind == "transformer":
         items.append("The encoder reads 512 tokens at a time; `classify` splits longer articles into "
                      "windows and aggregates them, while a plain transformers pipeline truncates.")
