@@ -14,6 +14,10 @@ Run: python benchmarks/predict_throughput.py [--n 20000] [--config configs/tfidf
 4. Predicts again with a model trained on only half of the distinct dev pages, so that half of the pages
    carry words the model never saw (the replicated corpus otherwise has no unseen words at all).
 
+With ``--against CONFIG2`` a second model is trained the same way and the predict runs of the two alternate
+(first config, second config, first, ...), so a slow spell of a shared machine hits both alike; the second
+model's figures are saved under ``against``.
+
 Figures depend on what else runs on the machine: the load average at the start of each run is recorded.
 Writes benchmarks/results/predict_throughput.json (predict_throughput_<variant>.json for
 configs/tfidf-<variant>.yaml).
@@ -93,17 +97,29 @@ def check_output(path: Path, n: int) -> None:
 
 
 def predict_runs(model: Path, data: Path, n: int, repeat: int, jobs: int | None, work: Path) -> dict:
+    return interleaved_runs([model], data, n, repeat, jobs, work)[0]
+
+
+def interleaved_runs(models: list[Path], data: Path, n: int, repeat: int, jobs: int | None, work: Path) -> list[dict]:
+    """``repeat`` rounds, each predicting once with every model in turn (so that a slow spell of a shared
+    machine hits all of them alike); one summary per model."""
     out = work / "predict_out.jsonl"
-    runs = []
+    runs: list[list[dict]] = [[] for _ in models]
     for _ in range(repeat):
-        args = ["predict", "--model", str(model), str(data), "--output", str(out)]
-        if jobs is not None:
-            args += ["--jobs", str(jobs)]
-        run = run_cli(args)
-        check_output(out, n)
-        runs.append(run)
-        print(f"  {n / run['seconds']:.0f} articles/s ({run['seconds']:.2f} s wall, {run['cpu_seconds']} s CPU, "
-              f"peak {run['peak_pss_mb']} MB, load {run['load_avg_1min_at_start']})", flush=True)
+        for m, model in enumerate(models):
+            args = ["predict", "--model", str(model), str(data), "--output", str(out)]
+            if jobs is not None:
+                args += ["--jobs", str(jobs)]
+            run = run_cli(args)
+            check_output(out, n)
+            runs[m].append(run)
+            print(f"  {model.name}: {n / run['seconds']:.0f} articles/s ({run['seconds']:.2f} s wall, "
+                  f"{run['cpu_seconds']} s CPU, peak {run['peak_pss_mb']} MB, load {run['load_avg_1min_at_start']})",
+                  flush=True)
+    return [summarise(r, n, jobs) for r in runs]
+
+
+def summarise(runs: list[dict], n: int, jobs: int | None) -> dict:
     best = min(runs, key=lambda r: r["seconds"])
     return {
         "jobs": jobs or "default (all CPUs)",
@@ -125,6 +141,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--jobs", type=int, nargs="*", default=[0], help="worker counts to try (0 = default)")
     parser.add_argument("--skip-half", action="store_true", help="skip the unseen-words run")
+    parser.add_argument("--against", help="a second config, trained the same way; its predict runs alternate "
+                                          "with the first config's (a fair comparison on a shared machine)")
     args = parser.parse_args()
     n = args.n
     name = Path(args.config).stem
@@ -144,10 +162,21 @@ def main() -> None:
     train = run_cli(["train", "--config", args.config, "--data", str(dataset), "--output", str(model), "--no-progress"])
     info = json.loads((model / "classify.json").read_text(encoding="utf-8"))
 
+    other = None
+    if args.against:
+        other_name = Path(args.against).stem
+        other = work / f"model_{other_name}"
+        print(f"training {other_name} on it ...", flush=True)
+        run_cli(["train", "--config", args.against, "--data", str(dataset), "--output", str(other), "--no-progress"])
     results = {}
+    against: dict = {}
     for jobs in args.jobs:
         print(f"predicting {n} articles (jobs={jobs or 'default'}) ...", flush=True)
-        results[f"jobs={jobs or 'default'}"] = predict_runs(model, data, n, args.repeat, jobs or None, work)
+        key = f"jobs={jobs or 'default'}"
+        if other is None:
+            results[key] = predict_runs(model, data, n, args.repeat, jobs or None, work)
+        else:
+            results[key], against[key] = interleaved_runs([model, other], data, n, args.repeat, jobs or None, work)
 
     unseen = None
     if not args.skip_half:
@@ -159,7 +188,14 @@ def main() -> None:
         half_model = work / f"model_{name}_half"
         run_cli(["train", "--config", args.config, "--data", str(half), "--output", str(half_model), "--no-progress"])
         print(f"predicting {n} articles with a model that saw half of the pages ...", flush=True)
-        unseen = predict_runs(half_model, data, n, args.repeat, None, work)
+        if other is None:
+            unseen = predict_runs(half_model, data, n, args.repeat, None, work)
+        else:
+            other_half = work / f"model_{Path(args.against).stem}_half"
+            run_cli(["train", "--config", args.against, "--data", str(half), "--output", str(other_half),
+                     "--no-progress"])
+            unseen, against["half_unseen_pages"] = interleaved_runs([half_model, other_half], data, n, args.repeat,
+                                                                    None, work)
 
     save("predict_throughput" if name == "tfidf" else f"predict_throughput_{name.removeprefix('tfidf-')}", {
         "articles": n,
@@ -171,6 +207,7 @@ def main() -> None:
                   "examples": info["extra"]["train_examples"], "cli_output": train["stdout"].strip()},
         "predict": results,
         "predict_half_unseen_pages": unseen,
+        "against": {"config": args.against, "predict": against} if args.against else None,
         "targets": {"predict_articles_per_s": 3000, "train_seconds": 60},
         "note": "wall times include CLI start-up; the machine may be shared (see load_avg_at_start)",
     })

@@ -563,3 +563,53 @@ def test_credit_is_the_byline_when_no_author_is_named() -> None:
     )
     art = parse_article(page)
     assert art.byline == "AA" and art.segments[-1].role == "meta"
+
+
+#: An agency story as haberler.com prints it: the article (with its own subheadings in quotes and in
+#: capitals), then another story glued under it - a sentence-case headline, a summary, its text -
+#: and the page cut off mid-sentence.
+RELATED_NEWS_PAGE = """Iğdır'da "21 Mart Down Sendromu Günü" dolayısıyla çeşitli etkinlikler gerçekleştirildi.
+
+Kredi Yurtlar Kurumu tarafından 81 ilde eş zamanlı düzenlenen etkinlikte Iğdır Valisi, milletvekilleri ve kurum müdürleri öğrencilerle bir araya geldi.
+
+"Onlar çok zeki kardeşlerimizdir"
+
+Down sendromlular konusunda farkındalık oluşturmak için Atatürk Caddesi'nden Zübeyde Hanım Bulvarı'na kadar süren yürüyüşe katılanlar pankartlar taşıdı.
+
+'HER GÜN YANLARINDAYIZ'
+
+Üniversiteli öğrenciler de program kapsamında Özel Eğitim Uygulama Okulunda eğitim gören çocukları ziyaret edip hediyeler verdi.
+
+Belediyeden dolandırıcılık uyarısı
+
+Keşan Belediyesi telefon dolandırıcılığına karşı vatandaşların dikkatli olması gerektiğini belirtti.
+
+Belediyeden yapılan açıklamaya göre, belediye başkanı adına vatandaşlardan para talep eden dolandırıcılık girişimleri tespit edildi.
+
+Edirne Belediyesi Atatürk Kültür Merkezi ve Belediye Konservatuvarı'nın ücretsiz kursları başl"""
+
+
+def test_site_house_style_cuts_the_related_news_block() -> None:
+    art = parse_article(RELATED_NEWS_PAGE, url="https://www.haberler.com/guncel/down-sendromu-etkinligi-123-haberi/")
+    body = [s.text for s in art.body_segments]
+    assert body[-1].startswith("Üniversiteli öğrenciler")  # the article, own subheadings included ...
+    assert '"Onlar çok zeki kardeşlerimizdir"' in body and "'HER GÜN YANLARINDAYIZ'" in body
+    glued = [s for s in art.segments if s.text.startswith(("Belediyeden", "Keşan", "Edirne"))]
+    assert len(glued) == 4 and {s.kind for s in glued} == {"boilerplate"}  # ... and not the other story
+    assert {s.reason for s in glued} == {"site_related_news"}
+    # subdomains share the house style; other sites (which write plain subheadings) are left alone
+    mobile = parse_article(RELATED_NEWS_PAGE, url="https://m.haberler.com/down-sendromu-123-haberi/")
+    assert [s.kind for s in mobile.segments] == [s.kind for s in art.segments]
+    for url in ("https://www.ornekhaber.com.tr/down-sendromu", None):
+        other = parse_article(RELATED_NEWS_PAGE, url=url)
+        assert any(s.text.startswith("Keşan") and s.kind == "body" for s in other.segments)
+
+
+def test_site_profiles_are_validated() -> None:
+    data = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    data["sites"] = [{"host": "haberler.com", "subheadings": ["italic"]}]
+    with pytest.raises(ChromeConfigError, match=r"sites\.0\.subheadings"):
+        ChromeRules.from_dict(data)
+    data["sites"] = [{"host": "https://haberler.com/", "subheadings": ["quoted"]}]
+    with pytest.raises(ChromeConfigError, match=r"sites\.0\.host"):
+        ChromeRules.from_dict(data)

@@ -33,7 +33,10 @@ loaded and validated by :class:`ChromeRules`; nothing here is site-specific):
 4. **Topic shift.** Teasers of other stories can be long prose (seed ``003``: a dozen municipal news
    items glued after a ministry report). A trailing run of at least ``topic.min_run`` lines that share
    almost no word stems with the article above them, nor with each other, and holds none of the
-   article's own capitalised subheadings, is cut off as teasers.
+   article's own capitalised subheadings, is cut off as teasers. Sites with a known house style
+   (``sites`` in the config) add one cut: where a site writes its own subheadings only in quotes or in
+   capitals, any other headline-like line after the body has started opens the "related news" block
+   the site glues under its articles, and ends the article.
 5. **Head and fields.** The first headline-like line above the body is the title - unless it is a
    lone first line right above the body with no evidence (chrome or a spot between, a copy below, the
    URL slug spelling it), which stays in the body and is only reported as :attr:`Article.title`. A
@@ -307,6 +310,17 @@ class ScorerConfig(_Strict):
     fit: dict[str, Any] = Field(default_factory=dict)  #: provenance (pages, protocol, date); not used
 
 
+class SiteConfig(_Strict):
+    """House style of one news site (``sites`` in the config), matched on the URL's host."""
+
+    host: str = Field(pattern=r"^[a-z0-9.-]+\.[a-z]{2,}$")  #: e.g. ``haberler.com`` (subdomains match too)
+    #: how the site writes its articles' own subheadings; any other headline-like line inside the body
+    #: block, after ``min_prose`` prose lines and with lines below it, starts the related-news block
+    subheadings: list[Literal["quoted", "shouting"]]
+    min_prose: int = Field(3, ge=1)
+    note: str | None = None  #: why (where the style was seen)
+
+
 class ChromeConfig(_Strict):
     """The whole of ``configs/chrome.yaml``, validated."""
 
@@ -326,6 +340,7 @@ class ChromeConfig(_Strict):
     lists: ListsConfig
     #: keyword groups used as *features* of the line scorer (``kw_<group>``: the line contains a phrase)
     line_keywords: dict[str, list[str]] = Field(default_factory=dict)
+    sites: list[SiteConfig] = Field(default_factory=list)
     scorer: ScorerConfig | None = None
 
     @model_validator(mode="after")
@@ -616,6 +631,45 @@ class _Line:
     score: float = 0.0
 
 
+def _site_profile(url: str | None, cfg: ChromeConfig) -> SiteConfig | None:
+    """The ``sites`` entry whose host is the URL's host or a parent domain of it (``m.haberler.com``)."""
+    if not url or not cfg.sites:
+        return None
+    try:
+        host = (urlparse(url).hostname or "").lower()
+    except ValueError:
+        return None
+    for site in cfg.sites:
+        if host == site.host or host.endswith("." + site.host):
+            return site
+    return None
+
+
+_QUOTED = re.compile("^[-\u2013\u2014\u2022\\s]*[\"\u201c\u201d\u2018\u2019'\u00ab]")
+
+
+def _related_news(lines: list[_Line], start: int, end: int, site: SiteConfig) -> int | None:
+    """Where a site's related-news block starts inside the body block, or ``None``.
+
+    The first undecided headline-like line after ``site.min_prose`` prose lines of the block, with an
+    undecided line below it in the block, that is not written the way the site writes its own
+    subheadings (in quotes, in capitals). A last line alone (a paragraph cut where the page was
+    truncated) never starts it.
+    """
+    prose = 0
+    for k in range(start, end + 1):
+        ln = lines[k]
+        if ln.role is not None:
+            continue
+        if ln.headline and prose >= site.min_prose and not ln.prose:
+            own = ("shouting" in site.subheadings and ln.shouting) or (
+                "quoted" in site.subheadings and _QUOTED.match(ln.text) is not None)
+            if not own and any(lines[j].role is None for j in range(k + 1, end + 1)):
+                return k
+        prose += ln.prose
+    return None
+
+
 def _slug_stems(url: str | None, rules: ChromeRules) -> frozenset[str]:
     """Stems of the URL path (the slug usually spells the headline)."""
     if not url:
@@ -881,6 +935,13 @@ def _rule_pass(
             for ln in lines[cut : end + 1]:
                 if ln.role is None:
                     ln.reason = "teaser_run"
+            end = cut - 1
+        site = _site_profile(url, cfg)
+        cut = _related_news(lines, start, end, site) if site is not None else None
+        if cut is not None:
+            for ln in lines[cut : end + 1]:
+                if ln.role is None:
+                    ln.reason = "site_related_news"
             end = cut - 1
 
     # -- 4. closing lines cut the block -----------------------------------------------------------
