@@ -480,12 +480,13 @@ def test_rules_are_data_a_new_chrome_phrase_needs_only_config() -> None:
 # --------------------------------------------------------------------------------------------------
 
 # Regression guards for the shipped config (rules only; the learned scorer ships disabled), measured
-# with benchmarks/chrome_eval.py: all dev pages body kept 99.7 %, chrome dropped 85.0 %, meta out of
-# body 95.8 %; on the 'heldout' part of the earlier protocol 99.5 % / 67.2 %. Minus a small margin.
+# with benchmarks/chrome_eval.py: all dev pages body kept 99.7 %, chrome dropped 92.1 %, meta out of
+# body 95.8 %; on the 'heldout' part of the earlier protocol 99.5 % / 90.6 % (in-sample for the rules
+# added in the third session; 67.2 % before them). Minus a small margin.
 MIN_BODY_KEPT = 0.985
-MIN_CHROME_DROPPED = 0.82
+MIN_CHROME_DROPPED = 0.89
 MIN_HELDOUT_BODY_KEPT = 0.97
-MIN_HELDOUT_CHROME_DROPPED = 0.62
+MIN_HELDOUT_CHROME_DROPPED = 0.87
 
 
 def _chrome_eval():
