@@ -617,17 +617,18 @@ def test_site_profiles_are_validated() -> None:
 
 
 def test_feedback_service_and_source_widgets_are_chrome_but_articles_about_them_are_not() -> None:
-    page = "\n\n".join([
-        "Bu web sitesi ne yazık ki Internet Explorer 9 ve altını desteklememektedir. Lütfen web tarayıcınızı "
-        "Internet Explorer 10 ve üstü bir sürüme yükseltiniz.",
+    lines = [
+        ("Bu web sitesi ne yazık ki Internet Explorer 9 ve altını desteklememektedir. Lütfen web tarayıcınızı "
+         "Internet Explorer 10 ve üstü bir sürüme yükseltiniz."),
         "AI özetimiz yardımcı oldu mu? Bize bildirin.",
-        "Aksaray'da nöbetçi eczaneler bu hafta sonundan itibaren yeni bir sistemle belirlenecek, eczacılar odası "
-        "nöbetçi eczaneleri her gün internet sitesinden duyuracak.",
-        "Eczacılar Odası Başkanı, vatandaşların hava durumu nedeniyle uzayan kuyruklarda beklememesi için "
-        "randevu sistemi kurulduğunu söyledi.",
+        ("Aksaray'da nöbetçi eczaneler bu hafta sonundan itibaren yeni bir sistemle belirlenecek, eczacılar "
+         "odası nöbetçi eczaneleri her gün internet sitesinden duyuracak."),
+        ("Eczacılar Odası Başkanı, vatandaşların hava durumu nedeniyle uzayan kuyruklarda beklememesi için "
+         "randevu sistemi kurulduğunu söyledi."),
         "Aksaray Nöbetçi Eczaneleri",
         "Orjinal Habere Git",
-    ])
+    ]
+    page = "\n\n".join(lines)
     art = parse_article(page)
     kinds = {s.text[:25]: (s.kind, s.reason) for s in art.segments}
     assert kinds["Bu web sitesi ne yazık ki"] == ("boilerplate", "browser_prompt")
