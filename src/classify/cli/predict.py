@@ -33,7 +33,7 @@ def predict_command(
     Example: classify predict --model models/tfidf news.jsonl --output predictions.jsonl
     """
     from classify.io import InputError
-    from classify.models.transformer import BackendUnavailableError
+    from classify.models.base import BackendUnavailableError
     from classify.predict import predict_files
 
     try:

@@ -20,6 +20,14 @@ import numpy as np
 MODEL_INFO_FILE = "classify.json"
 
 
+class BackendUnavailableError(RuntimeError):
+    """The requested inference backend cannot run on this machine; the message names an alternative.
+
+    Defined here, not in :mod:`classify.models.transformer`, so that the CLI can catch it without
+    importing the transformer stack (``classify predict`` with a TF-IDF model never does).
+    """
+
+
 @dataclass
 class ModelInfo:
     """What ``classify.json`` says about a saved model."""

@@ -42,7 +42,6 @@ articles refined. ``benchmarks/bert_cpu_inference.py`` measures all of them.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 import logging
 import math
 import os
@@ -51,6 +50,7 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args
@@ -59,7 +59,13 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from classify.io import write_json_atomic
-from classify.models.base import MODEL_INFO_FILE, ModelInfo, atomic_directory, package_versions
+from classify.models.base import (
+    MODEL_INFO_FILE,
+    BackendUnavailableError,
+    ModelInfo,
+    atomic_directory,
+    package_versions,
+)
 from classify.models.scratch import ScratchConfig, build_scratch_model
 from classify.progress import progress_bar, progress_enabled
 
@@ -107,9 +113,6 @@ class ModelNotAvailableError(OSError):
 class FastPathDisagreesError(RuntimeError):
     """A fast inference path (ONNX, int8, bf16) disagrees with the fp32 model more than allowed."""
 
-
-class BackendUnavailableError(RuntimeError):
-    """The requested inference backend cannot run on this machine; the message names an alternative."""
 
 
 # --------------------------------------------------------------------------------------------------
