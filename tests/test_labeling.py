@@ -477,3 +477,20 @@ def test_save_writes_one_self_contained_file_that_loads_back(tmp_path: Path, see
                                          "ŞÖNİM kadın konukevinde kalan kadınlara destek verildi."]
     for t in texts:
         assert copy.label_text(t) == original.label_text(t)
+
+
+def test_one_text_as_keyword_and_as_whole_word_counts_for_both_rules(tmp_path: Path) -> None:
+    path = tmp_path / "both.yaml"
+    path.write_text(textwrap.dedent("""
+        version: 1
+        labels:
+          - {name: family_year, display_name: Aile Yılı, definition: Aile politikası.}
+          - {name: unrelated, display_name: İlgisiz, definition: Diğer her şey.}
+        rules:
+          - {name: prefix, label: family_year, keywords: [aile]}
+          - {name: whole, label: family_year, words: [aile], weight: 2.0}
+    """), encoding="utf-8")
+    labeler = Labeler.load(path)
+    assert set(labeler.label_text("Aile ve nüfus politikası açıklandı.").fired) == {"prefix", "whole"}
+    assert set(labeler.label_text("Ailelere destek verildi.").fired) == {"prefix"}  # 'aile' starts 'ailelere'
+    assert labeler.label_text("Yaşlı bakımı ve ailecek tatil.").fired == ["prefix"]

@@ -631,6 +631,16 @@ class _Line:
     score: float = 0.0
 
 
+def _cut_block(lines: list[_Line], cut: int | None, end: int, reason: str) -> int:
+    """End the body block before ``cut`` (when given): the undecided lines from there on get ``reason``."""
+    if cut is None:
+        return end
+    for ln in lines[cut : end + 1]:
+        if ln.role is None:
+            ln.reason = reason
+    return cut - 1
+
+
 def _site_profile(url: str | None, cfg: ChromeConfig) -> SiteConfig | None:
     """The ``sites`` entry whose host is the URL's host or a parent domain of it (``m.haberler.com``)."""
     if not url or not cfg.sites:
@@ -930,19 +940,10 @@ def _rule_pass(
     if start is not None:
         end = _extend_tail(lines, start, end, cfg, title_stems | slug)
         start = _extend_head(lines, start, cfg)
-        cut = _topic_shift(lines, start, end, cfg, title_stems | slug)
-        if cut is not None:
-            for ln in lines[cut : end + 1]:
-                if ln.role is None:
-                    ln.reason = "teaser_run"
-            end = cut - 1
+        end = _cut_block(lines, _topic_shift(lines, start, end, cfg, title_stems | slug), end, "teaser_run")
         site = _site_profile(url, cfg)
-        cut = _related_news(lines, start, end, site) if site is not None else None
-        if cut is not None:
-            for ln in lines[cut : end + 1]:
-                if ln.role is None:
-                    ln.reason = "site_related_news"
-            end = cut - 1
+        if site is not None:
+            end = _cut_block(lines, _related_news(lines, start, end, site), end, "site_related_news")
 
     # -- 4. closing lines cut the block -----------------------------------------------------------
     if start is not None:

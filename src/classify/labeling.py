@@ -87,8 +87,6 @@ _ZONES_OF_SCOPE: dict[str, tuple[str, ...]] = {
     "body": ("lead", "rest"),
     "any": ("title", "lead", "rest"),
 }
-#: the first word characters of a keyword (its key in the keyword index) and of each word of a text
-_WORD_HEAD = re.compile(r"\w{0,3}")
 
 
 class LabelConfigError(ValueError):
@@ -479,15 +477,6 @@ def _load_merged(
 # --------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Keyword:
-    """One keyword and the rules that use it."""
-
-    text: str
-    rules: tuple[int, ...]  #: indices into Labeler.rules
-    whole_word: bool
-
-
 class Labeler:
     """Applies the labelling rules of one config to articles.
 
@@ -558,15 +547,14 @@ class Labeler:
         :meth:`load` of it gives a labeller with the same taxonomy, aggregation and rules: how a trained
         model carries the exact rules it mixes into its predictions.
         """
-        defaults = {f.name: f.default for f in fields(LabelRule)}
+        optional = [f for f in fields(LabelRule) if f.name not in ("name", "label", "source")]
         rules = []
         for r in self.rules:
             entry: dict[str, Any] = {"name": r.name, "label": r.label}
-            for name in ("keywords", "words", "patterns", "weight", "scope", "negative", "veto", "always",
-                         "min_count", "within", "description"):
-                value = getattr(r, name)
-                if value != defaults[name]:
-                    entry[name] = list(value) if isinstance(value, tuple) else value
+            for f in optional:  # only what differs from the YAML's defaults
+                value = getattr(r, f.name)
+                if value != f.default:
+                    entry[f.name] = list(value) if isinstance(value, tuple) else value
             rules.append(entry)
         return {
             "version": 1,
@@ -605,15 +593,13 @@ class Labeler:
                 users.setdefault((kw, False), []).append(i)
             for w in r.words:
                 users.setdefault((w, True), []).append(i)
-        by_prefix: dict[str, list[_Keyword]] = {}
-        for (kw, whole), idxs in users.items():
-            key = _WORD_HEAD.match(kw).group()  # type: ignore[union-attr]
-            by_prefix.setdefault(key, []).append(_Keyword(kw, tuple(idxs), whole))
-        #: keywords by the first (up to three) word characters they start with (for reports and tests)
-        self._keyword_index: dict[str, list[_Keyword]] = by_prefix
+        # one automaton entry per text; a text used both as a keyword and as a whole word carries both
+        by_text: dict[str, list[tuple[int, bool, tuple[int, ...]]]] = {}
+        for k, ((kw, whole), idxs) in enumerate(users.items()):
+            by_text.setdefault(kw, []).append((k, whole, tuple(idxs)))
         automaton = ahocorasick.Automaton()
-        for k, kws in enumerate(kw for group in by_prefix.values() for kw in group):
-            automaton.add_word(kws.text, (k, len(kws.text), kws.whole_word, kws.rules))
+        for kw, entries in by_text.items():
+            automaton.add_word(kw, (len(kw), tuple(entries)))
         self._automaton = automaton
         if len(automaton):
             automaton.make_automaton()
@@ -690,16 +676,17 @@ class Labeler:
         if len(self._automaton):
             size = len(text)
             next_free: dict[int, int] = {}
-            for end, (k, n, whole, rules) in self._automaton.iter(text):
+            for end, (n, entries) in self._automaton.iter(text):
                 p = end - n + 1
-                if p < next_free.get(k, 0):
-                    continue
-                next_free[k] = end + 1
-                if (p == 0 or not text[p - 1].isalnum()) and not (
-                    whole and end + 1 < size and text[end + 1].isalnum()
-                ):
-                    for ri in rules:
-                        append((ri, p))
+                starts_word = p == 0 or not text[p - 1].isalnum()
+                ends_word = end + 1 >= size or not text[end + 1].isalnum()
+                for k, whole, rules in entries:
+                    if p < next_free.get(k, 0):
+                        continue
+                    next_free[k] = end + 1
+                    if starts_word and (ends_word or not whole):
+                        for ri in rules:
+                            append((ri, p))
         for ri, rx in self._pattern_rules:
             for m in rx.finditer(text):
                 append((ri, m.start()))

@@ -1008,9 +1008,9 @@ class TfidfClassifier:
 
         ``w`` is ``rules_weight`` and ``r`` the rules' per-label scores for the text (labels the rules
         lack score 0; the score of rule labels the model never learned goes back to the model's own
-        probabilities, so rows still sum to 1). A page whose two most probable labels differ by at least ``w / (1 - w)`` keeps the
-        model's probabilities: no rule score could change its top label there, so the rules (the slow
-        part) run only on the close calls - about a quarter of the pages of dev.
+        probabilities, so rows still sum to 1). A page whose two most probable labels differ by at least
+        ``w / (1 - w)`` keeps the model's probabilities: no rule score could change its top label there,
+        so the rules (the slow part) run only on the close calls - about a quarter of the pages of dev.
         """
         w = self.config.rules_weight
         top2 = np.sort(proba, axis=1)[:, -2:] if proba.shape[1] > 1 else np.ones((len(proba), 2))
